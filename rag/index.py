@@ -1,0 +1,298 @@
+"""The public facade: build, open, update, search and ask an index.
+
+Example:
+    >>> import rag
+    >>> index = rag.build_index("seeds/", "indexes/seeds")          # doctest: +SKIP
+    >>> index.ask("巡视工作的根本任务是什么？").text                    # doctest: +SKIP
+    '“巡视是政治巡视，本质是政治监督，巡视工作的根本任务是‘两个维护’。”'
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer import answer_question, followup_terms
+from rag.chunk import chunk_document
+from rag.config import Config
+from rag.dense import DenseIndex
+from rag.embed import load_encoder
+from rag.errors import IndexFormatError, RagError
+from rag.ingest import discover, file_hash, load_documents
+from rag.ingest.dedup import repost_groups
+from rag.lexical import LexicalIndex
+from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
+from rag.retrieve import Retriever, passage_text
+from rag.store import TOKENIZER, read_index, read_manifest, write_index
+from rag.text import terms
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Index", "build_index", "open_index"]
+
+Progress = Callable[[str, int, int], None]
+Sources = str | Path | Iterable[str | Path]
+
+
+def _as_list(sources: Sources) -> list[Path]:
+    if isinstance(sources, (str, Path)):
+        return [Path(sources)]
+    return [Path(s) for s in sources]
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+class Index:
+    """An open index: documents, passages, BM25 and FAISS parts and the encoder, loaded once."""
+
+    def __init__(self, folder: Path, manifest: dict, documents: Sequence[Document], chunks: Sequence[Chunk],
+                 lexical: LexicalIndex, dense: DenseIndex, config: Config) -> None:
+        self.folder = Path(folder)
+        self.manifest = manifest
+        self.config = config
+        self.documents: tuple[Document, ...] = tuple(documents)
+        self.chunks: tuple[Chunk, ...] = tuple(chunks)
+        self._by_path = {d.path: i for i, d in enumerate(self.documents)}
+        encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads)
+        group_of = {}
+        for group in manifest.get("duplicate_groups", []):
+            rep = self._by_path.get(group[0])
+            for p in group:
+                if p in self._by_path and rep is not None:
+                    group_of[self._by_path[p]] = rep
+        self._retriever = Retriever(self.documents, self.chunks, lexical, dense, encoder,
+                                    config.dense_weight, config.candidates, group_of)
+
+    # ----------------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def document(self, path: str | Path) -> Document:
+        """The cleaned document indexed from ``path`` (absolute, as in citations)."""
+        key = str(Path(path).absolute())
+        if key not in self._by_path:
+            raise RagError(f"{path} is not in the index at {self.folder}; add it with `rag update {path}`")
+        return self.documents[self._by_path[key]]
+
+    def sources(self) -> list[str]:
+        """Distinct source names (来源, or the site when no source is given), sorted."""
+        return sorted({d.source or d.site for d in self.documents if d.source or d.site})
+
+    def stats(self) -> dict:
+        """Counts for people: documents, passages, repost groups, last update."""
+        return {
+            "documents": len(self.documents),
+            "chunks": len(self.chunks),
+            "duplicate_groups": len(self.manifest.get("duplicate_groups", [])),
+            "updated": self.manifest.get("written"),
+            "model": self.manifest.get("model", {}).get("name"),
+            "folder": str(self.folder),
+        }
+
+    def _mask(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None) -> np.ndarray | None:
+        if not (date_from or date_to or sources):
+            return None
+        wanted = set(sources or [])
+        mask = np.ones(len(self.documents), dtype=bool)
+        for i, d in enumerate(self.documents):
+            day = (d.date or "")[:10]
+            if date_from and (not day or day < date_from):
+                mask[i] = False
+            if date_to and (not day or day > date_to):
+                mask[i] = False
+            if wanted and (d.source or d.site) not in wanted:
+                mask[i] = False
+        return mask
+
+    def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
+               sources: Sequence[str] | None = None) -> list[Hit]:
+        """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
+
+        ``date_from``/``date_to`` (ISO dates, inclusive) and ``sources`` narrow retrieval itself.
+        """
+        if k < 1:
+            raise RagError(f"k={k} must be at least 1")
+        if not query.strip():
+            return []
+        scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources))
+        return self._retriever.hits(scored, k)
+
+    def ask(self, question: str, *, history: Sequence[str] = (), date_from: str | None = None,
+            date_to: str | None = None, sources: Sequence[str] | None = None) -> Answer:
+        """An extractive answer: the sentence that answers ``question``, with its citation.
+
+        ``history`` holds the earlier questions of a conversation, latest last; a
+        follow-up (他还说了什么？) borrows what it refers to from them.
+        """
+        if not question.strip():
+            return Answer(question=question, found=False, text="", message="Type a question.")
+        extra = followup_terms(question, history)
+        query = question if not extra else f"{history[-1]} {question}"
+        qvec = self._retriever.encoder.encode_queries([query])[0]
+        scored = self._retriever.score_passages(
+            question, allowed=self._mask(date_from, date_to, sources), extra_terms=extra, query_vector=qvec
+        )
+        return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
+                               history_terms=extra, threshold=self.config.answer_threshold)
+
+    # ---------------------------------------------------------------- writing
+    def update(self, sources: Sources, *, progress: Progress | None = None) -> BuildReport:
+        """Add new and changed files under ``sources``; drop files deleted there.
+
+        Files indexed from other folders stay. Unchanged files are neither re-read
+        nor re-embedded. The new index replaces the old one only once it is complete.
+        """
+        new = _build(self.folder, _as_list(sources), self.config, previous=self, progress=progress)
+        self.__dict__.update(new.__dict__)
+        return new.last_report
+
+    last_report: BuildReport = BuildReport()
+
+
+def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
+           progress: Progress | None) -> Index:
+    t0 = time.perf_counter()
+    tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
+    roots_abs = [r.absolute() for r in roots]
+    files, skipped = discover(roots, max_files=config.max_files)
+    hashes = {}
+    for f in files:
+        try:
+            hashes[f] = file_hash(f)
+        except OSError as exc:
+            skipped.append(Skipped(str(f), f"cannot read ({exc.strerror}); check its permissions"))
+    files = [f for f in files if f in hashes]
+
+    old_docs = {d.path: (i, d) for i, d in enumerate(previous.documents)} if previous else {}
+    keep: list[Document] = []
+    unchanged, updated, removed = [], [], []
+    to_read = []
+    current = {str(f) for f in files}
+    for path, (_, doc) in old_docs.items():
+        if path in current:
+            if doc.content_hash == hashes[Path(path)]:
+                keep.append(doc)
+                unchanged.append(path)
+            else:
+                updated.append(path)
+                to_read.append(Path(path))
+        elif _under(path, roots_abs) and not Path(path).exists():
+            removed.append(path)
+        else:
+            keep.append(doc)  # indexed from another folder, or still there but unreadable now
+    added = [f for f in files if str(f) not in old_docs]
+    to_read.extend(added)
+
+    loaded = load_documents(to_read, max_file_bytes=config.max_file_bytes, hashes=hashes, progress=tick("read"))
+    failed = {s.path for s in loaded.skipped}
+    # A changed file that can no longer be read keeps its previous version.
+    for path in updated:
+        if path in failed:
+            keep.append(old_docs[path][1])
+    updated = [p for p in updated if p not in failed]
+    added_ok = [str(f) for f in added if str(f) not in failed]
+    documents = sorted(keep + list(loaded.documents), key=lambda d: d.path)
+
+    encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads)
+    old_vectors: dict[tuple[str, int, int], np.ndarray] = {}
+    if previous is not None:
+        for ci, c in enumerate(previous.chunks):
+            d = previous.documents[c.doc_id]
+            old_vectors[(d.content_hash + (d.title or ""), c.start, c.end)] = previous._retriever.dense.vectors[ci]
+    chunks: list[Chunk] = []
+    for doc_id, doc in enumerate(documents):
+        chunks.extend(chunk_document(doc, doc_id, chunk_chars=config.chunk_chars, overlap=config.chunk_overlap))
+    texts = [passage_text(documents[c.doc_id], c) for c in chunks]
+    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    todo = []
+    for i, c in enumerate(chunks):
+        d = documents[c.doc_id]
+        v = old_vectors.get((d.content_hash + (d.title or ""), c.start, c.end))
+        if v is not None:
+            vectors[i] = v
+        else:
+            todo.append(i)
+    if todo:
+        vectors[todo] = encoder.encode_passages([texts[i] for i in todo], batch_size=config.batch_size,
+                                                progress=tick("embed"))
+    lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
+    dense = DenseIndex.build(vectors)
+    groups = [[documents[i].path for i in g] for g in repost_groups([d.text for d in documents])]
+
+    manifest = {
+        "model": {"name": config.model, "dim": encoder.dim},
+        "tokenizer": TOKENIZER,
+        "config": config.to_dict(),
+        "counts": {"documents": len(documents), "chunks": len(chunks)},
+        "files": {d.path: d.content_hash for d in documents},
+        "duplicate_groups": groups,
+        "roots": sorted({str(r) for r in roots_abs} | set(previous.manifest.get("roots", []) if previous else [])),
+    }
+
+    def save_parts(tmp: Path) -> None:
+        lexical.save(tmp / "bm25")
+        dense.save(tmp / "dense")
+
+    write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
+    index = Index(folder, read_manifest(folder), documents, chunks, lexical, dense, config)
+    index.last_report = BuildReport(
+        added=tuple(added_ok), updated=tuple(updated), removed=tuple(removed), unchanged=tuple(unchanged),
+        skipped=tuple(skipped) + loaded.skipped, warnings=loaded.warnings, documents=len(documents),
+        chunks=len(chunks), duplicate_groups=tuple(tuple(g) for g in groups), seconds=time.perf_counter() - t0,
+    )
+    return index
+
+
+def build_index(sources: Sources, folder: str | Path, *, config: Config | None = None,
+                progress: Progress | None = None) -> Index:
+    """Build a new index from files and folders and write it to ``folder``.
+
+    Args:
+        sources: a folder, a file, or a list of them.
+        folder: where the index is written (an existing index there is replaced
+            only once the new one is complete).
+        config: settings; defaults to ``Config()``.
+        progress: optional ``progress(stage, done, total)`` callback.
+
+    Returns:
+        The open Index; ``index.last_report`` says what was indexed and skipped.
+    """
+    return _build(Path(folder), _as_list(sources), config or Config(), previous=None, progress=progress)
+
+
+def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
+    """Open an index folder written by :func:`build_index`.
+
+    The model, tokenizer and chunking recorded in the manifest are used; an index
+    built by another model or format is refused with a message saying what to do.
+    """
+    folder = Path(folder)
+    stored = read_index(folder)
+    built = Config.from_dict(stored.manifest.get("config", {}))
+    if config is not None and config.model != built.model:
+        raise IndexFormatError(
+            f"{folder} was built with model {built.model!r}, not {config.model!r}; "
+            f"rebuild it with that model (`rag build SRC --index {folder}`) or open it without a model setting"
+        )
+    if stored.manifest.get("tokenizer") != TOKENIZER:
+        raise IndexFormatError(f"{folder} was built with another tokenizer; rebuild it with `rag build`")
+    # Query-time settings may change; build-time ones come from the manifest.
+    if config is not None:
+        built = built.replace(dense_weight=config.dense_weight, candidates=config.candidates,
+                              answer_threshold=config.answer_threshold, threads=config.threads)
+    try:
+        lexical = LexicalIndex.load(folder / "bm25")
+        dense = DenseIndex.load(folder / "dense")
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise IndexFormatError(f"{folder} is damaged ({exc}); rebuild it with `rag build`") from exc
+    index = Index(folder, stored.manifest, stored.documents, stored.chunks, lexical, dense, built)
+    if index._retriever.encoder.dim != stored.manifest["model"]["dim"]:
+        raise IndexFormatError(f"{folder}: model dimension differs from the manifest; rebuild it with `rag build`")
+    return index

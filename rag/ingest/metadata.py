@@ -1,0 +1,115 @@
+"""Metadata lines of scraped Chinese news pages: 发布时间 / 来源 / 作者 / 原文链接.
+
+A page often packs several fields into one line
+(``发布时间:2024-03-02 来源: 最高人民检察院 作者:佚名``); each field's value runs
+up to the next label. Missing or placeholder values become None, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Meta", "parse_meta_line", "normalise_date", "merge"]
+
+_LABELS = {
+    "date": ["发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间", "日期", "时间",
+             "發佈時間", "發布時間", "發布日期", "發表時間", "日期", "時間"],
+    "source": ["新闻来源", "文章来源", "稿件来源", "信息来源", "来源", "新聞來源", "文章來源", "來源", "出处"],
+    "author": ["作者", "记者", "撰稿", "文", "作者/記者", "記者"],
+    "editor": ["责任编辑", "编辑", "責任編輯", "編輯"],
+    "url": ["原文链接", "原文地址", "原文網址", "原文鏈接", "本文链接", "链接"],
+    "noise": ["浏览次数", "点击数", "点击量", "阅读量", "阅读", "影响了", "字号", "浏览", "访问量", "瀏覽次數"],
+}
+_LABEL_TO_FIELD = {label: f for f, labels in _LABELS.items() for label in labels}
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=\s)|(?<=[|｜】\]]))(" + "|".join(sorted(map(re.escape, _LABEL_TO_FIELD), key=len, reverse=True)) + r")\s*[:：]\s*"
+)
+_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:[\sT]*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?)?"
+)
+_PLACEHOLDERS = {"", "佚名", "未知", "不详", "admin", "管理员", "本站", "网络", "互联网", "无"}
+_WIDGET = re.compile(r"【[^】]*】?|\[[^\]]*\]|[|｜]+")
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Fields read from metadata lines; every field may be None."""
+
+    date: str | None = None
+    time: str | None = None
+    source: str | None = None
+    author: str | None = None
+    url: str | None = None
+
+
+def normalise_date(text: str) -> tuple[str | None, str | None]:
+    """``'2019-07-03 09:22:50'`` -> ``('2019-07-03', '09:22:50')``; ``2024年3月2日`` -> ``('2024-03-02', None)``."""
+    m = _DATE_RE.search(text)
+    if not m:
+        return None, None
+    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None, None
+    date = f"{y:04d}-{mo:02d}-{d:02d}"
+    if m["H"] is None:
+        return date, None
+    t = f"{int(m['H']):02d}:{m['M']}" + (f":{m['S']}" if m["S"] else "")
+    return date, t
+
+
+def _clean_value(field: str, value: str) -> str | None:
+    value = _WIDGET.sub(" ", value).strip(" \t\u3000:：,，;；")
+    if field == "url":
+        m = re.search(r"https?://\S+", value)
+        return m.group().rstrip("。，,;；)）") if m else None
+    value = value.split("  ")[0].strip()
+    if value.lower() in _PLACEHOLDERS or len(value) > 60:
+        return None
+    return value
+
+
+def parse_meta_line(line: str) -> Meta | None:
+    """Read the metadata fields of one line, or None when it is not a metadata line.
+
+    A line counts when it starts with a label or holds a date plus another label,
+    so a body sentence that merely mentions 来源 is not mistaken for metadata.
+    """
+    stripped = line.strip()
+    matches = list(_LABEL_RE.finditer(stripped))
+    if not matches:
+        return None
+    fields = [_LABEL_TO_FIELD[m.group(1)] for m in matches]
+    starts_with_label = matches[0].start() == 0
+    if not starts_with_label and not ("date" in fields and len(fields) > 1):
+        return None
+    # A sentence of body text that begins with a label-like word ("时间：" rarely
+    # starts one) is long and ends in a full stop; metadata lines are short.
+    if len(stripped) > 160 or (stripped.endswith("。") and "url" not in fields):
+        return None
+    values: dict[str, str | None] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(stripped)
+        field = fields[i]
+        raw = stripped[m.end() : end]
+        if field == "date":
+            date, time = normalise_date(raw)
+            values.setdefault("date", date)
+            values.setdefault("time", time)
+        elif field in ("source", "author", "url"):
+            values.setdefault(field, _clean_value(field, raw))
+    if not any(values.values()) and not starts_with_label:
+        return None
+    return Meta(**{k: v for k, v in values.items() if k in Meta.__dataclass_fields__})
+
+
+def merge(a: Meta, b: Meta) -> Meta:
+    """Fields of ``a``, filled in from ``b`` where ``a`` has none."""
+    return Meta(
+        date=a.date or b.date,
+        time=a.time or (b.time if not a.date else None),
+        source=a.source or b.source,
+        author=a.author or b.author,
+        url=a.url or b.url,
+    )

@@ -1,0 +1,195 @@
+"""Stage 1: a file on disk -> its text, whatever the format and encoding.
+
+Encoding detection is charset-normalizer's (a maintained detector), never trial and
+error; HTML main content comes from trafilatura with its metadata; .docx and .pdf
+come from python-docx and pypdf when they are installed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RawText", "read_file", "decode_bytes", "SUPPORTED_SUFFIXES"]
+
+TEXT_SUFFIXES = {".txt", ".md", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+OFFICE_SUFFIXES = {".docx", ".pdf"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | OFFICE_SUFFIXES
+
+# Chinese pages are overwhelmingly in one of these; when the detector hesitates
+# between near-equal guesses, the Chinese one wins.
+_CHINESE_CODECS = ("utf_8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "utf_16")
+
+
+@dataclass(frozen=True)
+class RawText:
+    """Decoded text of one file, before cleaning.
+
+    ``lines`` are the visible text lines in reading order; ``meta`` holds what the
+    format itself declares (an HTML <title>, <meta> tags, a docx core property).
+    """
+
+    lines: tuple[str, ...]
+    encoding: str
+    kind: str
+    meta: dict[str, str]
+    warning: str | None = None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text; return ``(text, encoding)``.
+
+    Order: a byte-order mark; strict UTF-8; a declared charset that decodes the
+    bytes strictly; then charset-normalizer's best guess. GB2312 declarations are
+    widened to GB18030 (its superset) because pages that declare GB2312 routinely
+    contain GBK characters.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace"), enc.replace("-sig", "")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        enc = declared.lower().strip()
+        if enc in ("gb2312", "gbk", "x-gbk", "gb_2312-80"):
+            enc = "gb18030"
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            logger.debug("declared charset %s does not decode the bytes", declared)
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data, cp_isolation=None)
+    best = matches.best()
+    if best is None:
+        raise IngestError("bytes are not text in any known encoding (binary file?)")
+    enc = best.encoding
+    chinese = [m for m in matches if m.encoding in _CHINESE_CODECS]
+    if enc not in _CHINESE_CODECS and chinese and chinese[0].chaos <= best.chaos + 0.05:
+        enc = chinese[0].encoding
+    if enc in ("gb2312", "gbk"):
+        enc = "gb18030"
+    return data.decode(enc, errors="replace"), enc
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head and not (head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE)):
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control > len(head) * 0.05
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+
+
+def _read_html(data: bytes) -> RawText:
+    import trafilatura
+    from lxml import html as lxml_html
+
+    m = _META_CHARSET.search(data[:4096])
+    text, enc = decode_bytes(data, m.group(1).decode("ascii", "ignore") if m else None)
+    meta: dict[str, str] = {}
+    doc = trafilatura.bare_extraction(
+        text, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
+    )
+    body = ""
+    if doc is not None:
+        body = doc.text or ""
+        for key in ("title", "date", "author", "sitename", "url", "description"):
+            value = getattr(doc, key, None)
+            if value:
+                meta[key] = str(value)
+    try:
+        tree = lxml_html.fromstring(text)
+        title = tree.findtext(".//title")
+        if title and title.strip():
+            meta.setdefault("html_title", title.strip())
+        for node in tree.iter("meta"):
+            name = (node.get("name") or node.get("property") or "").lower()
+            if name and node.get("content"):
+                meta.setdefault(f"meta:{name}", node.get("content").strip())
+    except (ValueError, TypeError) as exc:  # lxml raises these on empty or odd documents
+        logger.debug("lxml could not parse the page: %s", exc)
+        tree = None
+    warning = None
+    if not body.strip() and tree is not None:
+        body = tree.text_content()
+        warning = "main-content extraction found nothing; indexed the page's whole text"
+    return RawText(tuple(body.splitlines()), enc, "html", meta, warning)
+
+
+def _read_docx(path: Path) -> RawText:
+    try:
+        import docx
+    except ImportError as exc:
+        raise IngestError("reading .docx needs python-docx: pip install python-docx") from exc
+    try:
+        d = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises many kinds on corrupt zips
+        raise IngestError(f"not a readable .docx ({exc.__class__.__name__}); re-save it from a word processor") from exc
+    meta = {"title": d.core_properties.title} if d.core_properties.title else {}
+    return RawText(tuple(p.text for p in d.paragraphs), "docx", "docx", meta)
+
+
+def _read_pdf(path: Path) -> RawText:
+    try:
+        import pypdf
+    except ImportError as exc:
+        raise IngestError("reading .pdf needs pypdf: pip install pypdf") from exc
+    try:
+        reader = pypdf.PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        raise IngestError(f"not a readable PDF ({exc.__class__.__name__}); check that it opens in a viewer") from exc
+    meta = {}
+    if reader.metadata and reader.metadata.title:
+        meta["title"] = str(reader.metadata.title)
+    return RawText(tuple("\n".join(pages).splitlines()), "pdf", "pdf", meta)
+
+
+def read_file(path: Path, *, max_bytes: int) -> RawText:
+    """Read one file into lines of text.
+
+    Raises:
+        IngestError: with a reason a person can act on (too large, empty, binary,
+            unsupported type, undecodable).
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(f"unsupported file type '{suffix or '(none)'}'; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(f"cannot read the file ({exc.strerror}); check that it exists and is readable") from exc
+    if size > max_bytes:
+        raise IngestError(f"file is {size:,} bytes, over the limit of {max_bytes:,}; raise max_file_bytes or split the file")
+    if size == 0:
+        raise IngestError("file is empty")
+    if suffix == ".docx":
+        return _read_docx(path)
+    if suffix == ".pdf":
+        return _read_pdf(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read the file ({exc.strerror}); check its permissions") from exc
+    if _looks_binary(data):
+        raise IngestError("file holds binary data, not text; remove it or convert it to .txt/.html")
+    if suffix in HTML_SUFFIXES:
+        return _read_html(data)
+    text, enc = decode_bytes(data)
+    warning = None
+    if "\ufffd" in text:
+        warning = f"some bytes are not valid {enc} and were replaced with \ufffd"
+    return RawText(tuple(text.splitlines()), enc, "text", {}, warning)

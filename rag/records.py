@@ -1,0 +1,159 @@
+"""The records passed between pipeline stages: file -> Document -> Chunk -> Hit -> Answer.
+
+Every record that quotes text carries ``start``/``end`` character offsets into the
+cleaned article text (``Document.text``), so ``doc.text[start:end]`` is exactly what
+the user sees quoted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Document",
+    "Chunk",
+    "Hit",
+    "Citation",
+    "ShortAnswer",
+    "Answer",
+    "Skipped",
+    "BuildReport",
+]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One cleaned article.
+
+    Attributes:
+        path: absolute path of the source file.
+        title: headline, or None when the file has none that can be told apart.
+        date: publish date as ISO ``YYYY-MM-DD`` (with `` HH:MM[:SS]`` when the page gives a time).
+        source: the publishing organisation (来源), not the site that reposted it.
+        author: 作者, None when absent or anonymous (佚名).
+        url: original link (原文链接).
+        text: the cleaned article body that is indexed, shown and quoted.
+        site: the site the file was scraped from, when the page names it.
+        content_hash: sha256 of the file's bytes; an update re-reads a file only when it changes.
+    """
+
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    author: str | None
+    url: str | None
+    text: str
+    site: str | None = None
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned passage of one document: ``doc.text[start:end] == text``."""
+
+    doc_id: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved document with its best passage, best first in a result list."""
+
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+    also_published: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a quoted sentence comes from.
+
+    ``sentence`` is ``document.text[start:end]``; ``passage`` is
+    ``document.text[passage_start:passage_end]`` and contains the sentence.
+    ``also_published`` names other sources that carried the same story.
+    """
+
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    sentence: str
+    start: int
+    end: int
+    passage: str
+    passage_start: int
+    passage_end: int
+    score: float = 0.0
+    also_published: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The span inside the quoted sentence that answers a when/who/how-many/what question."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a question.
+
+    When ``found`` is false, ``text`` is empty, ``citations`` is empty, ``message``
+    says why, and ``related`` holds the closest passages.
+    """
+
+    question: str
+    found: bool
+    text: str
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Hit, ...] = ()
+    short: ShortAnswer | None = None
+    confidence: float = 0.0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not indexed (or indexed with a warning), and what to do about it."""
+
+    path: str
+    reason: str
+    fatal: bool = True
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build or update did, in counts and paths."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[Skipped, ...] = ()
+    documents: int = 0
+    chunks: int = 0
+    duplicate_groups: tuple[tuple[str, ...], ...] = field(default=())
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people: counts of what changed."""
+        return (
+            f"{self.documents} documents, {self.chunks} chunks; "
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}, "
+            f"duplicate groups {len(self.duplicate_groups)} ({self.seconds:.1f} s)"
+        )

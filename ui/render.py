@@ -1,0 +1,83 @@
+"""HTML for answers and citation cards. Every piece of article text is escaped first.
+
+Highlighting works on character offsets into the cleaned article, so what is
+marked is exactly ``document.text[start:end]``; escaping happens per segment, so
+an article that contains ``<script>`` shows it as text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from rag.records import Answer, Citation, Hit
+
+__all__ = ["highlight", "render_answer", "render_citation", "render_related"]
+
+
+def highlight(text: str, start: int, end: int, *, inner: tuple[int, int] | None = None) -> str:
+    """Escape ``text`` and wrap ``text[start:end]`` in <mark>; ``inner`` (offsets in the
+    same text) is emphasised inside the mark."""
+    if not (0 <= start <= end <= len(text)):
+        return escape(text)
+    marked = escape(text[start:end])
+    if inner and start <= inner[0] < inner[1] <= end:
+        a, b = inner[0] - start, inner[1] - start
+        seg = text[start:end]
+        marked = f"{escape(seg[:a])}<strong>{escape(seg[a:b])}</strong>{escape(seg[b:])}"
+    return f"{escape(text[:start])}<mark>{marked}</mark>{escape(text[end:])}"
+
+
+def _link(url: str | None, path: str) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">原文链接</a>'
+    return f'<span class="rag-nolink">{escape(Path(path).name)} (no original link)</span>'
+
+
+def render_citation(n: int, c: Citation, article: str | None = None) -> str:
+    """A numbered card: title, date, source, link, the passage with the sentence marked,
+    and (folded away) the whole article with the same sentence marked."""
+    meta = " · ".join(escape(x) for x in (c.date, c.source) if x)
+    passage = highlight(c.passage, c.start - c.passage_start, c.end - c.passage_start)
+    also = ""
+    if c.also_published:
+        also = f'<div class="rag-also">also published by {escape("、".join(c.also_published))}</div>'
+    full = ""
+    if article is not None:
+        full = (f'<details class="rag-article"><summary>whole article</summary>'
+                f'<div class="rag-article-text">{highlight(article, c.start, c.end)}</div></details>')
+    return (
+        f'<div class="rag-card"><div class="rag-card-head"><span class="rag-num">[{n}]</span> '
+        f'<b>{escape(c.title or Path(c.path).name)}</b></div>'
+        f'<div class="rag-meta">{meta} {_link(c.url, c.path)}</div>'
+        f'<blockquote class="rag-passage">{passage}</blockquote>{also}{full}</div>'
+    )
+
+
+def render_related(hits: tuple[Hit, ...] | list[Hit]) -> str:
+    if not hits:
+        return ""
+    items = "".join(
+        f'<li><b>{escape(h.title or Path(h.path).name)}</b> <span class="rag-meta">'
+        f'{escape(h.date or "")} {escape(h.source or "")}</span> {_link(h.url, h.path)}'
+        f'<div class="rag-passage">{escape(h.text[:200])}</div></li>'
+        for h in hits
+    )
+    return f'<div class="rag-related"><div>Closest passages:</div><ol>{items}</ol></div>'
+
+
+def render_answer(answer: Answer, articles: dict[str, str] | None = None) -> str:
+    """The chat reply: the quote (short answer in bold), then the citation cards."""
+    if not answer.found:
+        return (f'<div class="rag-notfound"><b>Not in the archive.</b> {escape(answer.message)}</div>'
+                + render_related(answer.related))
+    articles = articles or {}
+    quote = escape(answer.text)
+    if answer.short and answer.citations:
+        c = answer.citations[0]
+        quote = highlight(answer.text, 0, len(answer.text),
+                          inner=(answer.short.start - c.start, answer.short.end - c.start)).replace(
+            "<mark>", "").replace("</mark>", "")
+    cards = "".join(render_citation(i, c, articles.get(c.path)) for i, c in enumerate(answer.citations, 1))
+    short = f'<div class="rag-short">Short answer: <strong>{escape(answer.short.text)}</strong></div>' if answer.short else ""
+    return f'<div class="rag-answer"><div class="rag-quote">{quote} <sup>[1]</sup></div>{short}{cards}</div>'
