@@ -23,7 +23,7 @@ __all__ = ["answer_question", "followup_terms", "short_answer"]
 
 _PASSAGES_READ = 6
 _ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
-_PUNCT_STOP = re.compile(r"[，。；：！？,;:!?、“”\"「」『』（）()\n]")
+_PUNCT_STOP = re.compile(r"[，。；：！？,;:!?“”\"「」『』（）()\n]")
 _NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两几]+(?:\.[0-9]+)?\s*[%％]?[个名位件次年月日天人家项条批轮层级]?")
 _DATE = re.compile(r"(?:\d{2,4}年)?\d{1,2}月\d{1,2}日(?:[上下]午)?|\d{4}年(?:\d{1,2}月)?|\d{4}-\d{1,2}-\d{1,2}")
 _QTYPE = [
@@ -97,19 +97,7 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     s = fold_aligned(sentence)
     m = dict(_QTYPE)[kind].search(q)
     left, right = q[: m.start()], q[m.end() :]
-    start, end = None, None
-    # The words after the interrogative mark where the answer ends; the words before
-    # it, found closest to that end, mark where it starts.
-    for n in range(min(len(right), 12), 1, -1):
-        pos = s.find(right[:n])
-        if pos >= 0:
-            end = pos
-            break
-    for n in range(min(len(left), 12), 1, -1):
-        pos = s.rfind(left[-n:], 0, end if end is not None else len(s))
-        if pos >= 0:
-            start = pos + n
-            break
+    start, end = _anchor(s, left, right)
     if start is None and end is None:
         return _typed_span(kind, sentence, 0, len(sentence), offset)
     # The answer never crosses punctuation: it is the clause next to the anchor
@@ -120,32 +108,78 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     else:
         mm = _PUNCT_STOP.search(s, start)
         end = mm.start() if mm else len(s)
-    while start < end and (s[start] in "是为了在于，,：:“\"'‘ " ):
+    while start < end and (s[start] in "是为了在于，,、：:“\"'‘ " ):
         start += 1
     while end > start and s[end - 1] in "，,。；;：:”\"'’ 的":
         end -= 1
     if end <= start:
         return _typed_span(kind, sentence, 0, len(sentence), offset)
-    typed = _typed_span(kind, sentence, start, end, offset)
-    if typed is not None:
+    typed = _typed_span(kind, sentence, start, end, offset) or _typed_span(kind, sentence, 0, len(sentence), offset)
+    if typed is not None or kind in ("when", "number"):
         return typed
     if kind == "who":
-        end = start + _leading_name(sentence[start:end])
+        a, b = _name_span(sentence[start:end])
+        start, end = start + a, start + b
     if end - start > 40:
         return None
     return ShortAnswer(sentence[start:end], offset + start, offset + end)
 
 
-def _leading_name(span: str) -> int:
-    """Length of the name (person, organisation, place or noun phrase) opening ``span``."""
+def _anchor(s: str, left: str, right: str) -> tuple[int | None, int | None]:
+    """Where the answer starts and ends in folded sentence ``s``.
+
+    The words just after the interrogative mark the end, the words just before it
+    the start. When an anchor occurs several times, the occurrence preceded by the
+    most of the question's other characters wins (驻院纪检监察组要履行好 picks the
+    要履行好 that follows 驻院纪检监察组).
+    """
+    def longest(part: str, suffix: bool) -> str:
+        for n in range(min(len(part), 12), 1, -1):
+            piece = part[-n:] if suffix else part[:n]
+            if piece in s:
+                return piece
+        return ""
+
+    context = set(left) - set("的是了在和与要")
+
+    def context_score(end_of_left: int, n: int) -> int:
+        window = s[max(0, end_of_left - n - 15) : end_of_left - n]
+        return sum(ch in context for ch in window)
+
+    rpiece = longest(right, False)
+    rights = [m.start() for m in re.finditer(re.escape(rpiece), s)] if rpiece else []
+    for n in range(min(len(left), 12), 1, -1):
+        piece = left[-n:]
+        pairs = []
+        for m in re.finditer(re.escape(piece), s):
+            if not rights:
+                pairs.append((context_score(m.end(), n), 0, m.end(), None))
+                continue
+            after = [r for r in rights if r >= m.end()]
+            if after:
+                pairs.append((context_score(m.end(), n), -(after[0] - m.end()), m.end(), after[0]))
+        if pairs:
+            _, _, start, end = max(pairs)
+            return start, end
+    return None, (rights[0] if rights else None)
+
+
+def _name_span(span: str) -> tuple[int, int]:
+    """The person named in ``span`` (jieba tag nr), else the noun phrase opening it."""
     import jieba.posseg
 
+    words = list(jieba.posseg.cut(span))
+    pos = 0
+    for word, flag in words:
+        if flag.startswith("nr") and len(word) >= 2:
+            return pos, pos + len(word)
+        pos += len(word)
     length = 0
-    for word, flag in jieba.posseg.cut(span):
+    for word, flag in words:
         if not (flag.startswith(("nr", "nt", "ns", "nz", "n")) or flag in ("j", "eng")):
             break
         length += len(word)
-    return length or len(span)
+    return 0, length or len(span)
 
 
 def _typed_span(kind: str, sentence: str, lo: int, hi: int, offset: int) -> ShortAnswer | None:

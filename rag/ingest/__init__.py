@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.ingest.clean import clean, is_boilerplate
+from rag.ingest.clean import _SENTENCE_END, clean, is_boilerplate
 from rag.ingest.read import SUPPORTED_SUFFIXES, RawText, read_file
 from rag.records import Document, Skipped
 
@@ -116,7 +116,12 @@ def _learn_boilerplate(raws: dict[Path, RawText]) -> frozenset[str]:
     for raw in raws.values():
         counts.update({ln.strip() for ln in raw.lines if 0 < len(ln.strip()) <= 120})
     need = max(3, len(raws) // 5)
-    return frozenset(ln for ln, n in counts.items() if n >= need and (len(ln) < 60 or is_boilerplate(ln)))
+    # A repeated line that ends like a sentence may be a repost's body (会议还研究了其他事项。),
+    # so only chrome-like lines are learned: no sentence end, or a built-in chrome pattern.
+    return frozenset(
+        ln for ln, n in counts.items()
+        if n >= need and (is_boilerplate(ln) or (len(ln) < 60 and not _SENTENCE_END.search(ln)))
+    )
 
 
 def load_documents(paths: Iterable[Path], *, max_file_bytes: int, hashes: dict[Path, str] | None = None,

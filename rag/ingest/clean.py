@@ -42,7 +42,7 @@ _SENTENCE_END = re.compile(r"[。！？!?…”」』）)]$")
 _TEASER_LABEL = re.compile(r"^\s*(?:【\s*(?:摘要|导读|导语|内容提要)\s*】|(?:摘要|导读|导语|内容提要)\s*[:：])\s*[:：]?\s*")
 _SITE_PATTERNS = (
     re.compile(r"欢迎(?:来到|访问|光临)\s*([^\s!！,，。]{2,20}?)\s*[!！。]?$"),
-    re.compile(r"版权所有\s*[:：]?\s*([^\s|｜,，。©]{2,20})$"),
+    re.compile(r"版权所有\s*[:：]?\s*([^\s|｜,，。©]{2,20})"),
     re.compile(r"^([^\s|｜,，。©]{2,20})\s+\S*\s*版权所有"),
 )
 _TITLE_TAIL = re.compile(r"\s*(?:[_|｜]|\s-\s)\s*[^_|｜]{1,12}$")
@@ -142,12 +142,14 @@ def clean(
     head_end = meta_rows[0] if meta_rows and meta_rows[0] < 25 else None
 
     title, title_row = None, None
-    if head_end is not None:
+    if raw.kind == "html" and raw.meta.get("title"):
+        title = raw.meta["title"]  # the page's <h1>/og:title/<title>, as trafilatura chose it
+    elif head_end is not None:
         for i in range(head_end - 1, -1, -1):
             if _title_like(lines[i]) and lines[i] not in extra_boilerplate:
                 title, title_row = lines[i], i
                 break
-    if title is None:
+    if title is None and raw.kind != "html":
         for i, line in enumerate(lines[:6]):
             if _title_like(line) and line not in extra_boilerplate and not _paragraph_like(line):
                 title, title_row = line, i

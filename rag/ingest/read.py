@@ -84,7 +84,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
-    if b"\x00" in head and not (head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE)):
+    if b"\x00" in head:
         return True
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
     return control > len(head) * 0.05
@@ -184,7 +184,8 @@ def read_file(path: Path, *, max_bytes: int) -> RawText:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read the file ({exc.strerror}); check its permissions") from exc
-    if _looks_binary(data):
+    has_bom = data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not has_bom and _looks_binary(data):
         raise IngestError("file holds binary data, not text; remove it or convert it to .txt/.html")
     if suffix in HTML_SUFFIXES:
         return _read_html(data)

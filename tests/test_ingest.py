@@ -1,0 +1,133 @@
+"""Ingest on the seeds and on a test archive generated from them (tests/make_archive.py)."""
+
+from pathlib import Path
+
+import pytest
+
+from make_archive import make_archive
+from rag.ingest import discover, load_documents
+from rag.ingest.clean import strip_pinyin
+from rag.ingest.dedup import repost_groups
+from rag.ingest.metadata import normalise_date, parse_meta_line
+from rag.ingest.read import decode_bytes
+
+SEED_META = {
+    "000": ("最高检党组会研究部署进一步加强检察机关组织工作和机关党建等工作", "2024-03-02",
+            "中华人民共和国最高人民检察院", "https://www.spp.gov.cn/tt/202403/t20240301_646823.shtml"),
+    "001": ("最高检:发挥系统内巡视作用推动全面从严治检向纵深发展", "2024-05-26", "最高人民检察院",
+            "https://www.spp.gov.cn/dj/xwjj/202404/t20240416_651948.shtml"),
+    "002": ("最高檢要求:全鏈條落實檢察機關黨建工作責任制(2020年檢察機關黨建工作要點)", None, None, None),
+    "003": ("发挥党建政治优势 带动检察工作发展", "2019-07-03 09:22:50", None, None),
+    "004": ("中央第七督导组听取浙江省检察队伍教育整顿工作汇报", "2021-09-26", None, None),
+}
+BOILERPLATE = ["当前所在", "当前位置", "免责声明", "版权所有", "联系电话", "欢迎来到", "下一页", "猜你想看",
+               "相关文章", "字号", "备案号", "政讯通中心", "【摘要】", "客服QQ", "发布时间", "原文链接"]
+
+
+@pytest.fixture(scope="module")
+def seed_docs(seeds_dir):
+    files, skipped = discover([seeds_dir], max_files=100)
+    loaded = load_documents(files, max_file_bytes=10_000_000)
+    assert not skipped and not loaded.skipped
+    return {Path(d.path).name[:3]: d for d in loaded.documents}
+
+
+@pytest.mark.parametrize("key", sorted(SEED_META))
+def test_seed_metadata_exact(seed_docs, key):
+    d = seed_docs[key]
+    assert (d.title, d.date, d.source, d.url) == SEED_META[key]
+    assert d.author is None  # 佚名 or empty is not an author
+
+
+@pytest.mark.parametrize("key", sorted(SEED_META))
+def test_seed_boilerplate_removed(seed_docs, key):
+    for phrase in BOILERPLATE:
+        assert phrase not in seed_docs[key].text, phrase
+
+
+def test_seed_bodies_kept_whole(seed_docs):
+    assert seed_docs["000"].text.startswith("最高检党组会研究部署进一步加强检察机关组织工作和机关党建等工作\u2002应勇强调")
+    assert seed_docs["000"].text.endswith("会议还研究了其他事项。")
+    assert "巡视工作的根本任务是‘两个维护’。”" in seed_docs["001"].text
+    assert seed_docs["003"].text.startswith("我市检察机关近年来走过了一段不平凡的历程")
+    assert seed_docs["003"].text.endswith("是我们解放思想、统一思想的必然结果,是实现")
+    assert seed_docs["004"].text.startswith("浙江检察网杭州讯 9月15日上午")
+
+
+def test_pinyin_glosses_removed(seed_docs):
+    text = seed_docs["002"].text
+    assert "檢察機關" in text and "(jī)" not in text and "(guān)" not in text
+    assert strip_pinyin("機(jī)關(guān)和(AI)與(2020)") == "機關和(AI)與(2020)"
+
+
+def test_meta_line_parsing():
+    m = parse_meta_line("发布时间:2024-03-02 来源: 中华人民共和国最高人民检察院 作者:佚名")
+    assert (m.date, m.source, m.author) == ("2024-03-02", "中华人民共和国最高人民检察院", None)
+    m = parse_meta_line("时间:2021-09-26  作者:  新闻来源: 【字号: | |")
+    assert (m.date, m.source, m.author) == ("2021-09-26", None, None)
+    assert parse_meta_line("会议指出，来源于群众的意见要认真听取。") is None
+    assert normalise_date("2024年3月2日 9:05") == ("2024-03-02", "09:05")
+
+
+def test_decode_bytes_encodings():
+    text = "最高人民检察院召开党组会，研究部署检察机关组织工作。" * 3
+    assert decode_bytes(text.encode("gb18030")) == (text, "gb18030")
+    assert decode_bytes(text.encode("utf-16"))[0] == text
+    trad = "最高人民檢察院召開黨組會，研究部署檢察機關黨的建設。" * 3
+    decoded, enc = decode_bytes(trad.encode("big5"))
+    assert decoded == trad and enc in ("big5", "big5hkscs", "cp950")
+    # A page that declares GB2312 but holds GBK-only characters still decodes.
+    assert decode_bytes("镕基".encode("gbk") * 10, declared="gb2312")[0] == "镕基" * 10
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("archive")
+    files = make_archive(root, huge_bytes=3_000_000)
+    found, skipped = discover([root], max_files=100)
+    loaded = load_documents(found, max_file_bytes=2_000_000)
+    docs = {Path(d.path).name: d for d in loaded.documents}
+    reasons = {Path(s.path).name: s.reason for s in list(skipped) + list(loaded.skipped)}
+    return files, docs, reasons
+
+
+def test_archive_every_bad_file_reported(archive):
+    _, _, reasons = archive
+    assert "empty" in reasons["empty.txt"]
+    assert "no article text" in reasons["blank.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert "unsupported file type '.xlsx'" in reasons["data.xlsx"]
+    assert "not a readable .docx" in reasons["broken.docx"]
+    assert "over the limit" in reasons["huge.txt"]
+    assert "no article text" in reasons["nav.txt"]
+
+
+def test_archive_reencoded_copies_match_seeds(archive, seed_docs):
+    _, docs, _ = archive
+    assert docs["gbk_000.txt"].text == seed_docs["000"].text
+    assert docs["utf16_001.txt"].text == seed_docs["001"].text
+    assert docs["bom_004.txt"].text == seed_docs["004"].text
+    assert docs["big5_002.txt"].title == SEED_META["002"][0]
+    assert "\ufffd" not in "".join(d.text for d in docs.values())
+
+
+def test_archive_html_page(archive):
+    _, docs, _ = archive
+    d = docs["page_001.html"]
+    assert (d.title, d.date, d.source) == ("最高检：发挥系统内巡视利剑作用", "2024-04-16 10:30", "最高人民检察院")
+    assert d.url == "https://www.spp.gov.cn/dj/xwjj/202404/t20240416_651948.shtml"
+    assert "巡视工作的根本任务是‘两个维护’" in d.text
+    for phrase in ("当前位置", "版权所有", "ICP", "关于我们", "onerror"):
+        assert phrase not in d.text
+
+
+def test_archive_repost_metadata_and_grouping(archive):
+    _, docs, _ = archive
+    d = docs["repost_000.txt"]
+    assert (d.title, d.date, d.source, d.author) == ("最高检部署加强检察机关组织工作和机关党建", "2024-03-04", "检察日报", "本报记者 王晓")
+    assert "上一篇" not in d.text and "未经授权" not in d.text
+    names = sorted(docs)
+    groups = repost_groups([docs[n].text for n in names])
+    named = sorted(sorted(names[i] for i in g) for g in groups)
+    assert ["gbk_000.txt", "repost_000.txt"] in named
+    assert ["page_001.html", "utf16_001.txt"] in named
