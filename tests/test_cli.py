@@ -1,0 +1,47 @@
+"""The rag command: one-line errors with exit codes; JSON for machines (real model where needed)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_missing_index_is_one_line_error(tmp_path):
+    r = run("ask", "巡视工作的根本任务是什么？", "--index", str(tmp_path / "none"))
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith("error:") and "rag build" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_config_file_is_one_line_error(tmp_path, seeds_dir):
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"chunk_chars": 5}')
+    r = run("build", str(seeds_dir), "--index", str(tmp_path / "i"), "--config", str(cfg))
+    assert r.returncode == 1 and "chunk_chars=5" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_build_json_then_ask_and_search(tmp_path, seeds_dir):
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in seeds_dir.glob("*.txt"):
+        (src / f.name).write_bytes(f.read_bytes())
+    (src / "empty.txt").write_bytes(b"")
+    idx = tmp_path / "idx"
+    r = run("build", str(src), "--index", str(idx), "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["documents"] == 5 and len(report["added"]) == 5
+    assert report["skipped"][0]["path"].endswith("empty.txt") and "empty" in report["skipped"][0]["reason"]
+    r = run("ask", "巡视工作的根本任务是什么？", "--index", str(idx), "--json")
+    answer = json.loads(r.stdout)
+    assert answer["found"] and "两个维护" in answer["text"] and answer["citations"][0]["url"].startswith("https://")
+    r = run("search", "巡视", "-k", "2", "--index", str(idx), "--json")
+    assert len(json.loads(r.stdout)) == 2
+    r = run("update", str(src), "--index", str(idx))
+    assert r.returncode == 0 and "unchanged 5" in r.stdout

@@ -1,0 +1,86 @@
+"""Index folders: manifest checks, atomic replacement, update semantics (real model, seeds)."""
+
+import json
+import shutil
+
+import pytest
+
+import rag
+from rag.store import FORMAT_VERSION
+
+pytestmark = pytest.mark.slow
+
+
+def test_manifest_records_settings(seed_index):
+    m = json.loads((seed_index.folder / "manifest.json").read_text())
+    assert m["format_version"] == FORMAT_VERSION
+    assert m["model"] == {"name": rag.DEFAULT_MODEL, "dim": 384}
+    assert m["counts"]["documents"] == 5 and m["counts"]["chunks"] == len(seed_index.chunks)
+    assert len(m["files"]) == 5 and all(len(h) == 64 for h in m["files"].values())
+    assert not any(p.suffix == ".pkl" for p in seed_index.folder.rglob("*"))
+
+
+def test_open_refuses_other_format_and_model(seed_index, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index.folder, copy)
+    with pytest.raises(rag.IndexFormatError, match="built with model"):
+        rag.open_index(copy, config=rag.Config(model="some/other-model"))
+    m = json.loads((copy / "manifest.json").read_text())
+    m["format_version"] = 999
+    (copy / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(rag.IndexFormatError, match="rebuild"):
+        rag.open_index(copy)
+    with pytest.raises(rag.IndexFormatError, match="no manifest"):
+        rag.open_index(tmp_path / "nothing")
+
+
+def test_reopened_index_answers_the_same(seed_index):
+    again = rag.open_index(seed_index.folder)
+    q = "巡视工作的根本任务是什么？"
+    assert again.ask(q).text == seed_index.ask(q).text
+    assert [h.path for h in again.search(q)] == [h.path for h in seed_index.search(q)]
+
+
+def test_update_adds_changes_removes_and_keeps_other_folders(seeds_dir, tmp_path):
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    files = sorted(seeds_dir.glob("*.txt"))
+    for f in files[:3]:
+        shutil.copy(f, a / f.name)
+    shutil.copy(files[3], b / files[3].name)
+    index = rag.build_index([a, b], tmp_path / "idx")
+    assert len(index) == 4
+    # one new file, one changed, one deleted, under a; b untouched
+    shutil.copy(files[4], a / files[4].name)
+    (a / files[0].name).write_text(files[0].read_text(encoding="utf-8") + "\n补充一句新的内容，用于测试更新。",
+                                    encoding="utf-8")
+    (a / files[1].name).unlink()
+    (a / "empty.txt").write_bytes(b"")
+    report = index.update(a)
+    names = lambda paths: sorted(p.rsplit("/", 1)[-1] for p in paths)  # noqa: E731
+    assert names(report.added) == [files[4].name]
+    assert names(report.updated) == [files[0].name]
+    assert names(report.removed) == [files[1].name]
+    assert names(report.unchanged) == [files[2].name]
+    assert [s.path.rsplit("/", 1)[-1] for s in report.skipped] == ["empty.txt"]
+    assert len(index) == 4 and any(files[3].name in d.path for d in index.documents)
+    assert "补充一句新的内容" in index.document(a / files[0].name).text
+    reopened = rag.open_index(tmp_path / "idx")
+    assert len(reopened) == 4
+
+
+def test_failed_build_leaves_previous_index(seeds_dir, tmp_path, monkeypatch):
+    index = rag.build_index(seeds_dir, tmp_path / "idx")
+    before = (tmp_path / "idx" / "manifest.json").read_text()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("rag.lexical.LexicalIndex.save", broken)
+    with pytest.raises(RuntimeError):
+        rag.build_index(seeds_dir, tmp_path / "idx")
+    assert (tmp_path / "idx" / "manifest.json").read_text() == before
+    assert len(rag.open_index(tmp_path / "idx")) == len(index)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

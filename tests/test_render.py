@@ -1,0 +1,49 @@
+from rag.records import Answer, Citation, Hit, ShortAnswer
+from ui.render import highlight, render_answer, render_citation
+
+
+def _citation(passage="前文。<script>alert(1)</script>答案句。后文。", sentence="答案句。"):
+    p_start = 100
+    s = passage.index(sentence)
+    return Citation(path="/a/x.txt", title="标题<b>", date="2024-03-02", source="最高人民检察院",
+                    url="https://example.org/a?b=1&c=2", sentence=sentence, start=p_start + s,
+                    end=p_start + s + len(sentence), passage=passage, passage_start=p_start,
+                    passage_end=p_start + len(passage))
+
+
+def test_highlight_escapes_every_segment():
+    out = highlight("a<b>c<img onerror=x>d", 1, 4)
+    assert out == "a<mark>&lt;b&gt;</mark>c&lt;img onerror=x&gt;d"
+
+
+def test_highlight_marks_exact_offsets_and_inner_span():
+    assert highlight("一二三四五", 1, 4, inner=(2, 3)) == "一<mark>二<strong>三</strong>四</mark>五"
+
+
+def test_citation_card_has_link_meta_and_marked_sentence():
+    html = render_citation(1, _citation())
+    assert "<mark>答案句。</mark>" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in html
+    assert "2024-03-02" in html and "最高人民检察院" in html and "标题&lt;b&gt;" in html
+
+
+def test_whole_article_is_folded_and_marked():
+    c = _citation()
+    article = "x" * 100 + c.passage
+    html = render_citation(1, c, article)
+    assert "<details" in html and html.count("<mark>答案句。</mark>") == 2
+
+
+def test_not_found_answer_offers_related_passages():
+    hit = Hit(path="/a/y.txt", title="相关", date=None, source=None, url=None, text="<i>近似</i>", start=0, end=5, score=0.1)
+    html = render_answer(Answer(question="q", found=False, text="", related=(hit,), message="不在档案中"))
+    assert "Not in the archive" in html and "&lt;i&gt;近似" in html
+
+
+def test_short_answer_is_emphasised_inside_the_quote():
+    c = _citation()
+    answer = Answer(question="q", found=True, text=c.sentence, citations=(c,),
+                    short=ShortAnswer("答案", c.start, c.start + 2))
+    html = render_answer(answer)
+    assert "<strong>答案</strong>句。" in html
