@@ -19,7 +19,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, Document, Hit
 from rag.text import query_terms
 
-__all__ = ["Scored", "Retriever", "passage_text"]
+__all__ = ["Scored", "Retriever", "fuse", "passage_text"]
 
 
 def passage_text(doc: Document, chunk: Chunk) -> str:
@@ -37,6 +37,41 @@ class Scored:
     dense: float
 
 
+def fuse(bm25: np.ndarray, cos: np.ndarray, ok: np.ndarray | None, *, weight: float,
+         candidates: int) -> list[Scored]:
+    """Fuse per-passage BM25 and cosine scores into one ranking, best first.
+
+    Candidates are the union of each retriever's top ``candidates``. BM25 is divided
+    by the query's best BM25 score; cosine is rescaled from the median passage (0)
+    to the best candidate (1), because e5 cosines crowd into a narrow band.
+    ``ok`` masks out passages that filters exclude.
+
+    >>> [s.chunk_index for s in fuse(np.array([3.0, 0.0, 1.0]), np.array([0.80, 0.90, 0.70]), None,
+    ...                               weight=0.3, candidates=2)]
+    [0, 1, 2]
+    """
+    if ok is not None:
+        bm25 = np.where(ok, bm25, 0.0)
+        cos = np.where(ok, cos, -1.0)
+    n = min(candidates, len(bm25))
+    if n <= 0:
+        return []
+    cand = np.union1d(np.argpartition(-bm25, n - 1)[:n], np.argpartition(-cos, n - 1)[:n])
+    if ok is not None:
+        cand = cand[ok[cand]]
+    if not len(cand):
+        return []
+    b = bm25[cand]
+    b_norm = b / b.max() if b.max() > 0 else np.zeros_like(b)
+    c = cos[cand]
+    floor = float(np.median(cos if ok is None else cos[ok]))
+    top = float(c.max())
+    c_norm = np.clip((c - floor) / (top - floor), 0.0, 1.0) if top > floor else np.zeros_like(c)
+    fused = (1.0 - weight) * b_norm + weight * c_norm
+    order = np.argsort(-fused, kind="stable")
+    return [Scored(int(cand[i]), float(fused[i]), float(b[i]), float(c[i])) for i in order]
+
+
 @dataclass
 class Retriever:
     """Hybrid retrieval over one index's passages."""
@@ -50,6 +85,18 @@ class Retriever:
     candidates: int
     group_of: dict[int, int]  # doc_id -> representative doc_id of its repost group
 
+    def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
+                   query_vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per-passage BM25 and cosine scores, and the mask of passages allowed by the filters."""
+        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
+        if query_vector is None:
+            query_vector = self.encoder.encode_queries([question])[0]
+        cos = self.dense.scores(query_vector)
+        ok = None
+        if allowed is not None:
+            ok = allowed[np.fromiter((c.doc_id for c in self.chunks), dtype=np.int64, count=len(self.chunks))]
+        return bm25, cos, ok
+
     def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
                        extra_terms: Sequence[str] = (), query_vector: np.ndarray | None = None) -> list[Scored]:
         """All candidate passages for ``question``, best first.
@@ -61,31 +108,8 @@ class Retriever:
         """
         if not self.chunks:
             return []
-        terms = query_terms(question) + list(extra_terms)
-        bm25 = self.lexical.scores(terms)
-        if query_vector is None:
-            query_vector = self.encoder.encode_queries([question])[0]
-        cos = self.dense.scores(query_vector)
-        if allowed is not None:
-            chunk_ok = allowed[np.fromiter((c.doc_id for c in self.chunks), dtype=np.int64, count=len(self.chunks))]
-            bm25 = np.where(chunk_ok, bm25, 0.0)
-            cos = np.where(chunk_ok, cos, -1.0)
-        n = min(self.candidates, len(self.chunks))
-        cand = np.union1d(np.argpartition(-bm25, n - 1)[:n], np.argpartition(-cos, n - 1)[:n])
-        if allowed is not None:
-            cand = cand[chunk_ok[cand]]
-        if not len(cand):
-            return []
-        b = bm25[cand]
-        b_norm = b / b.max() if b.max() > 0 else np.zeros_like(b)
-        c = cos[cand]
-        floor = float(np.median(cos if allowed is None else cos[chunk_ok]))
-        top = float(c.max())
-        c_norm = np.clip((c - floor) / (top - floor), 0.0, 1.0) if top > floor else np.zeros_like(c)
-        w = self.dense_weight
-        fused = (1.0 - w) * b_norm + w * c_norm
-        order = np.argsort(-fused, kind="stable")
-        return [Scored(int(cand[i]), float(fused[i]), float(b[i]), float(c[i])) for i in order]
+        bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms, query_vector=query_vector)
+        return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
 
     def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:
         """One ``Hit`` per story (a repost group counts once), best first."""
