@@ -67,8 +67,9 @@ def _paragraph_like(line: str) -> bool:
     return len(line) >= 40 and ("。" in line or "，" in line or "," in line) and not is_boilerplate(line)
 
 
-def _title_like(line: str) -> bool:
-    return 4 <= len(line) <= 90 and not line.endswith("。") and not is_boilerplate(line) and parse_meta_line(line) is None
+def _title_like(line: str, min_chars: int = 4) -> bool:
+    return (min_chars <= len(line) <= 90 and not line.endswith("。") and not is_boilerplate(line)
+            and parse_meta_line(line) is None)
 
 
 def _clean_title(title: str) -> str:
@@ -151,7 +152,10 @@ def clean(
                 break
     if title is None and raw.kind != "html":
         for i, line in enumerate(lines[:6]):
-            if _title_like(line) and line not in extra_boilerplate and not _paragraph_like(line):
+            # A very short first line (蓍, 牡蒿) is a headline when a paragraph follows it.
+            short_ok = i == 0 and len(lines) > 1 and _paragraph_like(lines[1])
+            if (_title_like(line, 1 if short_ok else 4) and line not in extra_boilerplate
+                    and not _paragraph_like(line)):
                 title, title_row = line, i
                 break
     if title is None:
