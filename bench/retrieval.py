@@ -27,16 +27,22 @@ import rag
 from rag.retrieve import fuse
 
 
-def load_squad(path: Path, limit: int | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
-    """Contexts as ``(title, text)`` and questions as ``(question, context index)``."""
+def load_squad_answers(path: Path, limit: int | None = None):
+    """Contexts as ``(title, text)``; questions as ``(question, context index, gold answer texts)``."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     contexts, questions = [], []
     for article in data:
         for para in article["paragraphs"]:
             cid = len(contexts)
             contexts.append((article.get("title", ""), para["context"]))
-            questions.extend((qa["question"], cid) for qa in para["qas"])
+            questions.extend((qa["question"], cid, [a["text"] for a in qa.get("answers", [])]) for qa in para["qas"])
     return contexts, questions[:limit] if limit else questions
+
+
+def load_squad(path: Path, limit: int | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
+    """Contexts as ``(title, text)`` and questions as ``(question, context index)``."""
+    contexts, questions = load_squad_answers(path, limit)
+    return contexts, [(q, cid) for q, cid, _ in questions]
 
 
 def write_corpus(contexts: list[tuple[str, str]], folder: Path) -> list[str]:

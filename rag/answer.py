@@ -193,7 +193,8 @@ def _typed_span(kind: str, sentence: str, lo: int, hi: int, offset: int) -> Shor
 
 
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
-                    history_terms: Sequence[str], threshold: float, related_k: int = 3) -> Answer:
+                    history_terms: Sequence[str], threshold: float, sentence_dense: bool = True,
+                    related_k: int = 3) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages."""
     related = tuple(retriever.hits(scored, related_k))
     if not scored:
@@ -215,8 +216,10 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     qvec = query_vector
     kind = _qtype(fold_aligned(question))
     typed = {"when": _DATE, "number": _NUMBER}.get(kind)
-    svecs = retriever.encoder.encode_passages(texts) if texts else np.zeros((0, len(qvec)))
-    cos = svecs @ qvec
+    if sentence_dense and texts:
+        cos = retriever.encoder.encode_passages(texts) @ qvec
+    else:
+        cos = np.array([p.dense for *_, p in spans], dtype=np.float32)
     best_p = max(p.score for p in top) or 1.0
     cands = []
     for (doc_id, s, e, p), text, c in zip(spans, texts, cos):

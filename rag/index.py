@@ -96,11 +96,16 @@ class Index:
             "folder": str(self.folder),
         }
 
-    def _mask(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None) -> np.ndarray | None:
-        if not (date_from or date_to or sources):
+    def _mask(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None,
+              exclude: Sequence[str | Path] = ()) -> np.ndarray | None:
+        if not (date_from or date_to or sources or exclude):
             return None
         wanted = set(sources or [])
         mask = np.ones(len(self.documents), dtype=bool)
+        for p in exclude:
+            i = self._by_path.get(str(Path(p).absolute()))
+            if i is not None:
+                mask[i] = False
         for i, d in enumerate(self.documents):
             day = (d.date or "")[:10]
             if date_from and (not day or day < date_from):
@@ -112,20 +117,22 @@ class Index:
         return mask
 
     def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
-               sources: Sequence[str] | None = None) -> list[Hit]:
+               sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
 
-        ``date_from``/``date_to`` (ISO dates, inclusive) and ``sources`` narrow retrieval itself.
+        ``date_from``/``date_to`` (ISO dates, inclusive), ``sources`` and ``exclude``
+        (paths of documents to leave out) narrow retrieval itself.
         """
         if k < 1:
             raise RagError(f"k={k} must be at least 1")
         if not query.strip():
             return []
-        scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources))
+        scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
     def ask(self, question: str, *, history: Sequence[str] = (), date_from: str | None = None,
-            date_to: str | None = None, sources: Sequence[str] | None = None) -> Answer:
+            date_to: str | None = None, sources: Sequence[str] | None = None,
+            exclude: Sequence[str | Path] = ()) -> Answer:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
         ``history`` holds the earlier questions of a conversation, latest last; a
@@ -137,10 +144,11 @@ class Index:
         query = question if not extra else f"{history[-1]} {question}"
         qvec = self._retriever.encoder.encode_queries([query])[0]
         scored = self._retriever.score_passages(
-            question, allowed=self._mask(date_from, date_to, sources), extra_terms=extra, query_vector=qvec
+            question, allowed=self._mask(date_from, date_to, sources, exclude), extra_terms=extra, query_vector=qvec
         )
         return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
-                               history_terms=extra, threshold=self.config.answer_threshold)
+                               history_terms=extra, threshold=self.config.answer_threshold,
+                               sentence_dense=self.config.sentence_dense)
 
     # ---------------------------------------------------------------- writing
     def update(self, sources: Sources, *, progress: Progress | None = None) -> BuildReport:
@@ -286,7 +294,8 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     # Query-time settings may change; build-time ones come from the manifest.
     if config is not None:
         built = built.replace(dense_weight=config.dense_weight, candidates=config.candidates,
-                              answer_threshold=config.answer_threshold, threads=config.threads)
+                              answer_threshold=config.answer_threshold, threads=config.threads,
+                              sentence_dense=config.sentence_dense)
     try:
         lexical = LexicalIndex.load(folder / "bm25")
         dense = DenseIndex.load(folder / "dense")

@@ -35,6 +35,14 @@ def test_whole_article_is_folded_and_marked():
     assert "<details" in html and html.count("<mark>答案句。</mark>") == 2
 
 
+def test_whole_article_opens_at_the_highlighted_paragraph():
+    c = _citation()
+    article = "第一段<b>。\n" + "x" * (100 - 8) + c.passage
+    html = render_citation(1, c, article)
+    earlier = html.index("earlier text")
+    assert html.index("第一段&lt;b&gt;") > earlier and html.rindex("<mark>") > html.index("第一段")
+
+
 def test_not_found_answer_offers_related_passages():
     hit = Hit(path="/a/y.txt", title="相关", date=None, source=None, url=None, text="<i>近似</i>", start=0, end=5, score=0.1)
     html = render_answer(Answer(question="q", found=False, text="", related=(hit,), message="不在档案中"))

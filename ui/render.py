@@ -45,13 +45,27 @@ def render_citation(n: int, c: Citation, article: str | None = None) -> str:
     full = ""
     if article is not None:
         full = (f'<details class="rag-article"><summary>whole article</summary>'
-                f'<div class="rag-article-text">{highlight(article, c.start, c.end)}</div></details>')
+                f'<div class="rag-article-text">{_article_from_highlight(article, c.start, c.end)}</div></details>')
     return (
         f'<div class="rag-card"><div class="rag-card-head"><span class="rag-num">[{n}]</span> '
         f'<b>{escape(c.title or Path(c.path).name)}</b></div>'
         f'<div class="rag-meta">{meta} {_link(c.url, c.path)}</div>'
         f'<blockquote class="rag-passage">{passage}</blockquote>{also}{full}</div>'
     )
+
+
+def _article_from_highlight(article: str, start: int, end: int) -> str:
+    """The whole article, opened at the paragraph of the highlight.
+
+    Chat messages cannot run scripts, so instead of scrolling, the text before the
+    highlighted paragraph is folded into its own expandable block above it.
+    """
+    para = article.rfind("\n", 0, start) + 1
+    if para == 0:
+        return highlight(article, start, end)
+    before = escape(article[:para])
+    rest = highlight(article[para:], start - para, end - para)
+    return f'<details class="rag-before"><summary>… earlier text</summary>{before}</details>{rest}'
 
 
 def render_related(hits: tuple[Hit, ...] | list[Hit]) -> str:

@@ -1,0 +1,142 @@
+"""Extractive-answer benchmark on SQuAD-format files, open-domain.
+
+Every context becomes a document (as in bench/retrieval.py); every question is
+asked with ``Index.ask`` against the whole corpus. Reports:
+
+- the share of questions whose answer sentence contains a gold answer (script-folded),
+- the median answer length in characters,
+- short-answer exact match and character F1 (best over the gold answers),
+- abstention: each question asked again with its gold document left out (the
+  unanswerable version); the trade-off between answering answerable questions and
+  falsely answering unanswerable ones, per confidence threshold, and the highest
+  threshold that still answers at least 95% of the answerable questions.
+
+Usage: python bench/answers.py FILE.json [FILE.json ...] [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import rag
+from rag.text import fold
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval import load_squad_answers, write_corpus  # noqa: E402
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(21)]
+_STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _norm(text: str) -> str:
+    return _STRIP.sub("", fold(text))
+
+
+def char_f1(pred: str, gold: str) -> float:
+    """Character-level F1 after folding and removing punctuation and spaces.
+
+    >>> round(char_f1("两个维护", "“两个维护”"), 3), char_f1("", "x"), round(char_f1("32个", "32"), 3)
+    (1.0, 0.0, 0.8)
+    """
+    p, g = _norm(pred), _norm(gold)
+    if not p or not g:
+        return float(p == g)
+    common = sum((Counter(p) & Counter(g)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def tradeoff(answerable: list[float], unanswerable: list[float]) -> list[dict]:
+    """Answered-rate on answerable vs false-answer rate on unanswerable, per threshold.
+
+    >>> tradeoff([0.9, 0.5], [0.2, 0.6])[10]
+    {'threshold': 0.5, 'answered': 1.0, 'false_answers': 0.5}
+    """
+    out = []
+    for t in THRESHOLDS:
+        out.append({
+            "threshold": t,
+            "answered": sum(c >= t for c in answerable) / max(1, len(answerable)),
+            "false_answers": sum(c >= t for c in unanswerable) / max(1, len(unanswerable)),
+        })
+    return out
+
+
+def run_file(path: Path, limit: int | None, overrides: dict | None = None) -> dict:
+    contexts, questions = load_squad_answers(path, limit)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "corpus").mkdir()
+        paths = write_corpus(contexts, root / "corpus")
+        built = rag.build_index(root / "corpus", root / "idx")
+        # Threshold 0: every question gets its best sentence and a confidence; the
+        # trade-off below shows what each threshold would have done.
+        index = rag.open_index(root / "idx", config=built.config.replace(answer_threshold=0.0, **(overrides or {})))
+        contains, lengths, em, f1, conf_ok, conf_no, times = [], [], [], [], [], [], []
+        for q, cid, golds in questions:
+            t = time.perf_counter()
+            a = index.ask(q)
+            times.append((time.perf_counter() - t) * 1000)
+            conf_ok.append(a.confidence)
+            contains.append(any(_norm(g) and _norm(g) in _norm(a.text) for g in golds))
+            lengths.append(len(a.text))
+            short = a.short.text if a.short else ""
+            em.append(max(float(_norm(short) == _norm(g)) for g in golds))
+            f1.append(max(char_f1(short, g) for g in golds))
+            conf_no.append(index.ask(q, exclude=[paths[cid]]).confidence)
+    curve = tradeoff(conf_ok, conf_no)
+    usable = [p for p in curve if p["answered"] >= 0.95]
+    chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]
+    n = len(questions)
+    return {
+        "questions": n,
+        "sentence_contains_gold": sum(contains) / n,
+        "median_answer_chars": statistics.median(lengths),
+        "short_em": sum(em) / n,
+        "short_f1": sum(f1) / n,
+        "ask_p50_ms": statistics.median(times),
+        "threshold_at_95_answered": chosen["threshold"],
+        "false_answers_at_that_threshold": chosen["false_answers"],
+        "answered_at_that_threshold": chosen["answered"],
+        "tradeoff": curve,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="+", type=Path)
+    ap.add_argument("--limit", type=int, help="ask only the first N questions of each file")
+    ap.add_argument("--config", help='JSON of query-time Config settings, e.g. \'{"sentence_dense": false}\'')
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    overrides = json.loads(args.config) if args.config else None
+    results = {f.name: run_file(f, args.limit, overrides) for f in args.files}
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    for name, r in results.items():
+        print(f"{name}: {r['questions']} questions")
+        print(f"  answer sentence contains gold  {r['sentence_contains_gold']:.3f}")
+        print(f"  median answer length           {r['median_answer_chars']:.0f} chars")
+        print(f"  short answer EM / F1           {r['short_em']:.3f} / {r['short_f1']:.3f}")
+        print(f"  ask latency p50                {r['ask_p50_ms']:.0f} ms")
+        print(f"  threshold answering >=95%      {r['threshold_at_95_answered']:.2f}: answered "
+              f"{r['answered_at_that_threshold']:.3f}, false answers on unanswerable "
+              f"{r['false_answers_at_that_threshold']:.3f}")
+        print("  threshold  answered  false-answers")
+        for p in r["tradeoff"]:
+            print(f"  {p['threshold']:9.2f}  {p['answered']:8.3f}  {p['false_answers']:13.3f}")
+
+
+if __name__ == "__main__":
+    main()
