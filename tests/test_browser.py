@@ -114,7 +114,7 @@ def test_ask_then_upload_and_ask_again(server):
         box.press("Enter")
         page.wait_for_function("() => document.querySelectorAll('.rag-card').length >= 2", timeout=60_000)
         last = page.locator(".rag-card").last
-        assert "128件" in last.locator("mark").inner_text()
+        assert "128件" in last.locator(".rag-passage mark").first.inner_text()
         assert "某市检察院召开未成年人检察工作推进会" in last.inner_text()
         page.screenshot(path=str(ARTIFACTS / "upload-answer.png"))
         browser.close()
