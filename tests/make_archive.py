@@ -71,6 +71,11 @@ def make_archive(dest: Path, *, huge_bytes: int = 3_000_000) -> dict[str, Path]:
     put("corrupt_docx", "broken.docx", b"this is not a zip file at all")
     put("nav_only", "nav.txt", "首页 > 新闻\n上一篇\n下一篇\n版权所有 某某网\n".encode("utf-8"))
     put("huge", "huge.txt", ("很长的文件。" * (huge_bytes // 18 + 1)).encode("utf-8"))
+    loop = dest / "sub"
+    loop.mkdir(exist_ok=True)
+    if not (loop / "back").exists():
+        (loop / "back").symlink_to(dest, target_is_directory=True)  # a symlink loop
+    files["loop"] = loop / "back"
     return files
 
 

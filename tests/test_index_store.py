@@ -84,3 +84,34 @@ def test_failed_build_leaves_previous_index(seeds_dir, tmp_path, monkeypatch):
     assert (tmp_path / "idx" / "manifest.json").read_text() == before
     assert len(rag.open_index(tmp_path / "idx")) == len(index)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_reposts_cited_once_with_other_sources(tmp_path):
+    from make_archive import make_archive
+
+    files = make_archive(tmp_path / "archive", huge_bytes=100)
+    index = rag.build_index(tmp_path / "archive", tmp_path / "idx")
+    report = index.last_report
+    groups = [sorted(p.rsplit("/", 1)[-1] for p in g) for g in report.duplicate_groups]
+    assert ["gbk_000.txt", "repost_000.txt"] in groups
+    answer = index.ask("最高检2024年教育培训计划要坚持把什么放在首位？")
+    assert answer.found and "政治培训放在首位" in answer.text
+    cited = answer.citations[0]
+    assert cited.path.rsplit("/", 1)[-1] in ("gbk_000.txt", "repost_000.txt")
+    assert cited.also_published and len(answer.citations) == 1
+    hits = index.search("最高检2024年教育培训计划", k=5)
+    names = [h.path.rsplit("/", 1)[-1] for h in hits]
+    assert not {"gbk_000.txt", "repost_000.txt"} <= set(names)  # one story, one hit
+    assert files["html"].name in [p.rsplit("/", 1)[-1] for g in report.duplicate_groups for p in g]
+
+
+def test_update_keeps_old_version_of_a_file_that_breaks(seeds_dir, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(seeds_dir, src)
+    index = rag.build_index(src, tmp_path / "idx")
+    victim = sorted(src.glob("*.txt"))[0]
+    before = index.document(victim).text
+    victim.write_bytes(bytes(range(256)) * 10)  # now binary garbage
+    report = index.update(src)
+    assert [s.path for s in report.skipped] == [str(victim)] and "binary" in report.skipped[0].reason
+    assert index.document(victim).text == before and len(index) == 5

@@ -100,6 +100,7 @@ def test_archive_every_bad_file_reported(archive):
     assert "not a readable .docx" in reasons["broken.docx"]
     assert "over the limit" in reasons["huge.txt"]
     assert "no article text" in reasons["nav.txt"]
+    assert "symlink loop" in reasons["back"]
 
 
 def test_archive_reencoded_copies_match_seeds(archive, seed_docs):

@@ -94,39 +94,12 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 
 def _read_html(data: bytes) -> RawText:
-    import trafilatura
-    from lxml import html as lxml_html
+    from rag.ingest.html import extract_html
 
     m = _META_CHARSET.search(data[:4096])
     text, enc = decode_bytes(data, m.group(1).decode("ascii", "ignore") if m else None)
-    meta: dict[str, str] = {}
-    doc = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True
-    )
-    body = ""
-    if doc is not None:
-        body = doc.text or ""
-        for key in ("title", "date", "author", "sitename", "url", "description"):
-            value = getattr(doc, key, None)
-            if value:
-                meta[key] = str(value)
-    try:
-        tree = lxml_html.fromstring(text)
-        title = tree.findtext(".//title")
-        if title and title.strip():
-            meta.setdefault("html_title", title.strip())
-        for node in tree.iter("meta"):
-            name = (node.get("name") or node.get("property") or "").lower()
-            if name and node.get("content"):
-                meta.setdefault(f"meta:{name}", node.get("content").strip())
-    except (ValueError, TypeError) as exc:  # lxml raises these on empty or odd documents
-        logger.debug("lxml could not parse the page: %s", exc)
-        tree = None
-    warning = None
-    if not body.strip() and tree is not None:
-        body = tree.text_content()
-        warning = "main-content extraction found nothing; indexed the page's whole text"
-    return RawText(tuple(body.splitlines()), enc, "html", meta, warning)
+    lines, meta, warning = extract_html(text)
+    return RawText(tuple(lines), enc, "html", meta, warning)
 
 
 def _read_docx(path: Path) -> RawText:
