@@ -193,7 +193,7 @@ def _typed_span(kind: str, sentence: str, lo: int, hi: int, offset: int) -> Shor
 
 
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
-                    history_terms: Sequence[str], threshold: float, sentence_dense: bool = True,
+                    history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
                     related_k: int = 3) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages."""
     related = tuple(retriever.hits(scored, related_k))

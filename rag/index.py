@@ -228,8 +228,11 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
         else:
             todo.append(i)
     if todo:
-        vectors[todo] = encoder.encode_passages([texts[i] for i in todo], batch_size=config.batch_size,
-                                                progress=tick("embed"))
+        # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
+        unique = list(dict.fromkeys(texts[i] for i in todo))
+        encoded = encoder.encode_passages(unique, batch_size=config.batch_size, progress=tick("embed"))
+        row = {t: n for n, t in enumerate(unique)}
+        vectors[todo] = encoded[[row[texts[i]] for i in todo]]
     lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
     dense = DenseIndex.build(vectors)
     groups = [[documents[i].path for i in g] for g in repost_groups([d.text for d in documents])]

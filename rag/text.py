@@ -33,7 +33,10 @@ _QUESTION_WORDS = sorted(
     key=len,
     reverse=True,
 )
-_QW_RE = re.compile("|".join(map(re.escape, _QUESTION_WORDS)))
+# Personal pronouns in a question point back to an earlier turn (他还说了什么？);
+# they match no article words that matter. 其他 keeps its 他.
+_PRONOUNS = r"(?<!其)(?:他们|她们|它们|他|她|它)"
+_QW_RE = re.compile("|".join(map(re.escape, _QUESTION_WORDS)) + "|" + _PRONOUNS)
 
 
 @lru_cache(maxsize=1)
