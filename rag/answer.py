@@ -24,12 +24,16 @@ __all__ = ["answer_question", "followup_terms", "short_answer"]
 _PASSAGES_READ = 6
 _ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
 _PUNCT_STOP = re.compile(r"[，。；：！？,;:!?“”\"「」『』（）()\n]")
-_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两几]+(?:\.[0-9]+)?\s*[%％]?[个名位件次年月日天人家项条批轮层级]?")
+_NUMBER = re.compile(
+    r"[0-9０-９一二三四五六七八九十百千万亿两几]+(?:\.[0-9]+)?\s*(?:[%％]|(?:平方)?(?:公里|公尺|公分|公斤|千米|米|厘米|毫米|克|吨|元|美元"
+    r"|亿|万)|[个名位件次年月日天人家项条批轮层级股发门辆种所座只头匹部本场届期岁倍份张栋艘架台户])?"
+)
 _DATE = re.compile(r"(?:\d{2,4}年)?\d{1,2}月\d{1,2}日(?:[上下]午)?|\d{4}年(?:\d{1,2}月)?|\d{4}-\d{1,2}-\d{1,2}")
 _QTYPE = [
     ("when", re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几日|什么时间|日期")),
     ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
-    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长")),
+    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
+    ("why", re.compile(r"为什么|为何|什么原因|原因是")),
     ("what", re.compile(r"什么|哪些|哪个|哪里|何地|如何|怎样|怎么")),
 ]
 
@@ -106,12 +110,18 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         stops = [mm.end() for mm in _PUNCT_STOP.finditer(s, 0, end)]
         start = max(start or 0, stops[-1] if stops else 0)
     else:
+        while start < len(s) and s[start] in "“\"'‘「『 ":
+            start += 1  # an answer in quotes: 任务是“两个维护”
         mm = _PUNCT_STOP.search(s, start)
         end = mm.start() if mm else len(s)
     while start < end and (s[start] in "是为了在于，,、：:“\"'‘ " ):
         start += 1
     while end > start and s[end - 1] in "，,。；;：:”\"'’ 的":
         end -= 1
+    if end <= start and kind == "why":
+        # the question's own words open this clause; the reason is the clause before it
+        stops = [mm.end() for mm in _PUNCT_STOP.finditer(s, 0, max(0, start - 1))]
+        start, end = (stops[-1] if stops else 0), max(0, start - 1)
     if end <= start:
         return _typed_span(kind, sentence, 0, len(sentence), offset)
     typed = _typed_span(kind, sentence, start, end, offset) or _typed_span(kind, sentence, 0, len(sentence), offset)
@@ -170,9 +180,16 @@ def _name_span(span: str) -> tuple[int, int]:
 
     words = list(jieba.posseg.cut(span))
     pos = 0
-    for word, flag in words:
+    for i, (word, flag) in enumerate(words):
         if flag.startswith("nr") and len(word) >= 2:
-            return pos, pos + len(word)
+            end = pos + len(word)
+            # 保罗·皮尔斯, 耶律金山: a name continues across a middle dot or a second name token
+            for nxt, nflag in words[i + 1 :]:
+                if nxt in "·•・." or nflag.startswith(("nr", "ns")) and end - pos < 8:
+                    end += len(nxt)
+                else:
+                    break
+            return pos, end
         pos += len(word)
     length = 0
     for word, flag in words:
@@ -189,6 +206,7 @@ def _typed_span(kind: str, sentence: str, lo: int, hi: int, offset: int) -> Shor
     m = pat.search(sentence, lo, hi)
     if not m or not m.group().strip():
         return None
+    m = pat.match(sentence, m.start())  # the unit may lie past the span's end (3|股调查组)
     return ShortAnswer(m.group(), offset + m.start(), offset + m.end())
 
 

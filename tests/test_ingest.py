@@ -132,3 +132,44 @@ def test_archive_repost_metadata_and_grouping(archive):
     named = sorted(sorted(names[i] for i in g) for g in groups)
     assert ["gbk_000.txt", "repost_000.txt"] in named
     assert ["page_001.html", "utf16_001.txt"] in named
+
+
+def _tiny_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with Latin text lines (Helvetica), written by hand."""
+    ops = " ".join(f"BT /F1 12 Tf 72 {720 - 20 * i} Td ({t}) Tj ET" for i, t in enumerate(lines))
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(ops)} >>\nstream\n{ops}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_docx_and_pdf_are_read(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "检察机关召开党建工作会议"
+    d.add_paragraph("检察机关召开党建工作会议")
+    d.add_paragraph("发布时间：2024-05-01 来源：检察日报")
+    d.add_paragraph("会议强调，要以高质量党建引领高质效检察履职，切实把党的领导贯彻到检察工作全过程。")
+    d.save(tmp_path / "a.docx")
+    (tmp_path / "b.pdf").write_bytes(_tiny_pdf(["Procuratorate news", "The procuratorate held a meeting on discipline work today."]))
+    loaded = load_documents([tmp_path / "a.docx", tmp_path / "b.pdf"], max_file_bytes=10_000_000)
+    assert not loaded.skipped
+    docs = {Path(x.path).suffix: x for x in loaded.documents}
+    assert (docs[".docx"].title, docs[".docx"].date, docs[".docx"].source) == ("检察机关召开党建工作会议", "2024-05-01", "检察日报")
+    assert docs[".docx"].text == "会议强调，要以高质量党建引领高质效检察履职，切实把党的领导贯彻到检察工作全过程。"
+    assert docs[".pdf"].title == "Procuratorate news"
+    assert "held a meeting on discipline work" in docs[".pdf"].text
