@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.records import Answer, Citation, Document, Hit, ShortAnswer
+from rag.records import Answer, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.text import fold_aligned, query_terms, split_sentences, terms
 
