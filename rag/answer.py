@@ -29,6 +29,7 @@ _NUMBER = re.compile(
     r"|亿|万)|[个名位件次年月日天人家项条批轮层级股发门辆种所座只头匹部本场届期岁倍份张栋艘架台户])?"
 )
 _DATE = re.compile(r"(?:\d{2,4}年)?\d{1,2}月\d{1,2}日(?:[上下]午)?|\d{4}年(?:\d{1,2}月)?|\d{4}-\d{1,2}-\d{1,2}")
+_TYPED = {"when": _DATE, "number": _NUMBER}  # question kinds whose answer has a recognisable form
 _QTYPE = [
     ("when", re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几日|什么时间|日期")),
     ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
@@ -200,7 +201,7 @@ def _name_span(span: str) -> tuple[int, int]:
 
 
 def _typed_span(kind: str, sentence: str, lo: int, hi: int, offset: int) -> ShortAnswer | None:
-    pat = {"when": _DATE, "number": _NUMBER}.get(kind)
+    pat = _TYPED.get(kind)
     if pat is None:
         return None
     m = pat.search(sentence, lo, hi)
@@ -233,7 +234,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     texts = [retriever.documents[d].text[s:e] for d, s, e, _ in spans]
     qvec = query_vector
     kind = _qtype(fold_aligned(question))
-    typed = {"when": _DATE, "number": _NUMBER}.get(kind)
+    typed = _TYPED.get(kind)
     if sentence_dense and texts:
         cos = retriever.encoder.encode_passages(texts) @ qvec
     else:

@@ -123,7 +123,8 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None) -> gr.Blocks:
         if not files:
             return "Choose files or a zip first.", _archive_markdown(index), gr.update()
         paths = [f if isinstance(f, str) else f.name for f in files]
-        target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir.mkdir(parents=True, exist_ok=True) or upload_dir))
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir))
         saved, refused = save_uploads(paths, target)
         lines = [f"refused {r}" for r in refused]
         if saved:
