@@ -11,7 +11,7 @@ asked with ``Index.ask`` against the whole corpus. Reports:
   falsely answering unanswerable ones, per confidence threshold, and the highest
   threshold that still answers at least 95% of the answerable questions.
 
-Usage: python bench/answers.py FILE.json [FILE.json ...] [--limit N] [--json]
+Usage: python bench/answers.py FILE.json [FILE.json ...] [--limit N] [--keep DIR] [--part dev|test] [--json]
 """
 
 from __future__ import annotations
@@ -72,13 +72,18 @@ def tradeoff(answerable: list[float], unanswerable: list[float]) -> list[dict]:
     return out
 
 
-def run_file(path: Path, limit: int | None, overrides: dict | None = None) -> dict:
-    contexts, questions = load_squad_answers(path, limit)
+def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep: Path | None = None,
+             part: str = "all") -> dict:
+    contexts, questions = load_squad_answers(path)
+    questions = _part(questions, part)[:limit] if limit else _part(questions, part)
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        (root / "corpus").mkdir()
+        root = keep / path.stem if keep else Path(scratch)
+        (root / "corpus").mkdir(parents=True, exist_ok=True)
         paths = write_corpus(contexts, root / "corpus")
-        built = rag.build_index(root / "corpus", root / "idx")
+        if (root / "idx" / "manifest.json").exists():
+            built = rag.open_index(root / "idx")  # the corpus is rewritten identically: nothing to update
+        else:
+            built = rag.build_index(root / "corpus", root / "idx")
         # Threshold 0: every question gets its best sentence and a confidence; the
         # trade-off below shows what each threshold would have done.
         index = rag.open_index(root / "idx", config=built.config.replace(answer_threshold=0.0, **(overrides or {})))
@@ -112,15 +117,25 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None) -> di
     }
 
 
+def _part(questions: list, part: str) -> list:
+    """``dev``: even-numbered questions (for looking at failures), ``test``: the odd ones, ``all``."""
+    if part == "all":
+        return questions
+    return questions[0 if part == "dev" else 1 :: 2]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", type=Path)
     ap.add_argument("--limit", type=int, help="ask only the first N questions of each file")
     ap.add_argument("--config", help='JSON of query-time Config settings, e.g. \'{"sentence_dense": false}\'')
+    ap.add_argument("--keep", type=Path, help="build each file's index here once and reuse it on later runs")
+    ap.add_argument("--part", choices=["all", "dev", "test"], default="all",
+                    help="dev = even-numbered questions (look at these), test = the odd ones (report these)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     overrides = json.loads(args.config) if args.config else None
-    results = {f.name: run_file(f, args.limit, overrides) for f in args.files}
+    results = {f.name: run_file(f, args.limit, overrides, args.keep, args.part) for f in args.files}
     if args.json:
         print(json.dumps(results, indent=1))
         return

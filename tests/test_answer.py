@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag.answer import followup_terms, short_answer
+from rag.answer import followup_terms
+from rag.span import short_answer
 
 CASES = [
     ("检察院共派出多少股调查组？", "检察院共派出3股调查组，分赴各地开展工作。", "3股"),

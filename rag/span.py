@@ -1,0 +1,347 @@
+"""Stage 6: the short answer inside a chosen sentence (``Answer.short``).
+
+No reader model ships through PyPI for Chinese, so the span comes from the
+question's own shape. A factoid question is usually its answer sentence with the
+answer swapped for an interrogative (X于哪一年成立 <- X于1998年成立), so:
+
+1. the question is cut at its interrogative; the words just before it are looked
+   up in the sentence (the answer follows them) and the words just after it (the
+   answer precedes them): the gap between the two anchors is the answer;
+2. questions asking when / how many want a date / quantity, who wants a name:
+   the first such expression near the anchors, else in the clause that restates the
+   question the most;
+3. when nothing is anchored, the answer is that clause: the part of the sentence
+   that says what the question asks about.
+
+Offsets are into the document: ``offset`` is the sentence's start there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.records import ShortAnswer
+from rag.text import fold_aligned, strip_question_words
+
+__all__ = ["TYPED", "question_kind", "short_answer"]
+
+_NUM = r"(?:[0-9０-９][0-9０-９,，.]*[0-9０-９]|[0-9０-９]|[一二三四五六七八九十百千万亿两零〇]+)"
+_UNIT = (
+    r"(?:[%％]|(?:平方|立方)?(?:公里|千米|公尺|公分|公斤|公顷|厘米|毫米|英里|英尺|英寸|米|呎|吋)|亿元|万元|美元|港元|元"
+    r"|小时|分钟|秒|个月|周年|年|天|日|周|岁|倍|[亩克吨人名位件次个家项条批轮层级股门辆种所座只头匹部本场届期份张栋艘架台户集首篇章卷枚颗])"
+)
+_NUMBER = re.compile(
+    rf"(?:大约|将近|超过|约|近|逾)?{_NUM}(?:\s*[:：比]\s*{_NUM})?"
+    rf"(?:\s*(?:至|到|-|－|~|～)\s*{_NUM})?[多余]?[万亿]?\s*{_UNIT}?"
+)
+_DATE = re.compile(
+    r"(?:公元前?|西元前?)?(?:\d{2,4}|[一二三四五六七八九〇零]{4})年(?:\d{1,2}月(?:\d{1,2}日)?(?:[上下]午)?)?"
+    r"(?:\s*(?:至|到|-|－)\s*\d{2,4}年)?"
+    r"|\d{1,2}月\d{1,2}日(?:[上下]午)?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}世纪(?:\d{1,2}年代)?(?:[初中末])?"
+)
+TYPED = {"when": _DATE, "number": _NUMBER}  # question kinds whose answer has a recognisable form
+_KINDS = [
+    ("when", re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几日|什么时间|什么年代|哪个年代|日期")),
+    ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
+    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
+    ("why", re.compile(r"为什么|为何|什么原因|原因是")),
+    ("what", re.compile(r"什么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么")),
+]
+_KIND_RE = dict(_KINDS)
+_OPEN, _CLOSE = "（(《「『“【〈[", "）)》」』”】〉]"
+_CLAUSE_END = "，,；;：:。！？!?\n"
+_FILLER = set("的是了在和与及有为于也而其之这那该此")
+_LEAD = "是为了在于，,、：:“\"'‘ "
+_TRAIL = "，,。；;：:”\"'’ 的"
+_REASON = re.compile(r"^(?:因为|由于|以便|以防|以免|为了|以|因)")
+_MAX_SPAN = 60
+
+
+def question_kind(question: str) -> str | None:
+    """when / who / number / why / what, from the interrogative the question uses."""
+    q = fold_aligned(question)
+    for name, pat in _KINDS:
+        if pat.search(q):
+            return name
+    return None
+
+
+def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
+    """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
+    kind = question_kind(question)
+    if kind is None or not sentence.strip():
+        return None
+    q = fold_aligned(question.strip().rstrip("？?。!！/"))
+    s = fold_aligned(sentence)
+    clauses = _clauses(s)
+    m = _KIND_RE[kind].search(q)
+    left, right = q[: m.start()], q[m.end() :]
+    anchored = _anchored(s, left, right, clauses)
+    home = _home_clause(s, clauses, q, TYPED.get(kind))
+
+    if kind in TYPED:
+        for lo, hi in (anchored, home, (0, len(s))):
+            typed = _typed(kind, sentence, lo, hi) if hi > lo else None
+            if typed is not None:
+                return _span(sentence, *typed, offset)
+    head = _head_words(q, m.end()) if kind == "what" and m.group() != "哪些" else []
+    if kind == "who" or head:
+        best = _best_phrase(s, q, kind, head, anchored)
+        if best is not None:
+            return _span(sentence, *best, offset)
+    if kind == "why" and not _REASON.match(s[anchored[0] : anchored[1]]):
+        reason = _reason_clause(s, clauses, home)
+        if reason is not None:
+            return _span(sentence, *reason, offset)
+    lo, hi = anchored if _informative(s, *anchored, q) else home
+    return _span(sentence, lo, hi, offset)
+
+
+def _clauses(s: str) -> list[tuple[int, int]]:
+    """Clause spans: cut at commas, semicolons, colons and stops outside brackets and quotes."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in _CLAUSE_END and depth == 0:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(s)))
+    return [(a, b) for a, b in (_trim(s, a, b, " \t", " \t") for a, b in out) if b > a]
+
+
+def _trim(s: str, a: int, b: int, lead: str = _LEAD, trail: str = _TRAIL) -> tuple[int, int]:
+    while a < b and s[a] in lead:
+        a += 1
+    while b > a and s[b - 1] in trail:
+        b -= 1
+    # a bracket or quote left open at one end is closed or dropped
+    if a < b and s[b - 1] in _OPEN:
+        b -= 1
+    if a < b and s[a] in _CLOSE:
+        a += 1
+    return a, b
+
+
+def _clause_of(clauses: list[tuple[int, int]], pos: int, *, before: bool) -> tuple[int, int]:
+    """The clause holding ``pos``; at a clause break, the one ``before`` it or the one after."""
+    for a, b in clauses:
+        if a <= pos <= b:
+            return a, b
+    if before:
+        return max(((a, b) for a, b in clauses if b <= pos), default=(0, pos))
+    return min(((a, b) for a, b in clauses if a >= pos), default=(pos, pos))
+
+
+def _anchored(s: str, left: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int]:
+    """The gap between the question's words before and after its interrogative, in ``s``.
+
+    The words just after the interrogative mark the end, the words just before it
+    the start. When an anchor occurs several times, the occurrence preceded by the
+    most of the question's other characters wins. The answer does not leave the
+    clause the anchor is in. ``(0, 0)`` when neither anchor is found.
+    """
+    def longest(part: str, suffix: bool) -> str:
+        for n in range(min(len(part), 12), 1, -1):
+            piece = part[-n:] if suffix else part[:n]
+            if piece in s:
+                return piece
+        return ""
+
+    context = set(left) - _FILLER
+
+    def context_score(end_of_left: int, n: int) -> int:
+        window = s[max(0, end_of_left - n - 15) : end_of_left - n]
+        return sum(ch in context for ch in window)
+
+    rpiece = longest(right, False)
+    rights = [m.start() for m in re.finditer(re.escape(rpiece), s)] if rpiece else []
+    start = end = None
+    for n in range(min(len(left), 12), 1, -1):
+        piece = left[-n:]
+        pairs = []
+        for m in re.finditer(re.escape(piece), s):
+            after = [r for r in rights if r >= m.end()]
+            if not rights:
+                pairs.append((context_score(m.end(), n), 0, m.end(), None))
+            elif after:
+                pairs.append((context_score(m.end(), n), -(after[0] - m.end()), m.end(), after[0]))
+        if pairs:
+            _, _, start, end = max(pairs)
+            break
+    else:
+        end = rights[0] if rights else None
+    if start is None and end is None:
+        return (0, 0)
+    if end is not None:  # the clause before the right anchor, from the left anchor on
+        a, _ = _clause_of(clauses, end, before=True)
+        start = max(start or 0, a)
+    else:
+        while start < len(s) and s[start] in "“\"'‘「『 ":
+            start += 1  # an answer in quotes: 任务是“两个维护”
+        _, end = _clause_of(clauses, start, before=False)
+    return _trim(s, start, max(start, end))
+
+
+def _informative(s: str, a: int, b: int, q: str) -> bool:
+    """A span that says something the question does not."""
+    new = [ch for ch in s[a:b] if ch not in q and not ch.isspace()]
+    return 0 < b - a <= _MAX_SPAN and len(new) >= max(1, (b - a) // 3)
+
+
+def _home_clause(s: str, clauses: list[tuple[int, int]], q: str, typed: re.Pattern | None) -> tuple[int, int]:
+    """The clause that restates the question the most (its words and word pairs)."""
+    content = strip_question_words(q)
+    chars = {ch for ch in content if not ch.isspace() and ch not in _FILLER}
+    pairs = {content[i : i + 2] for i in range(len(content) - 1)}
+
+    def score(c: tuple[int, int]) -> float:
+        text = s[c[0] : c[1]]
+        overlap = sum(p in text for p in pairs) + 0.5 * len(chars & set(text))
+        new = sum(ch not in q for ch in text)
+        fits = typed is not None and typed.search(text) is not None
+        return overlap + (2.0 if fits else 0.0) + (0.0 if new >= 2 else -3.0)
+
+    if not clauses:
+        return (0, 0)
+    a, b = max(clauses, key=score)
+    return _trim(s, a, b)
+
+
+def _reason_clause(s: str, clauses: list[tuple[int, int]], home: tuple[int, int]) -> tuple[int, int] | None:
+    """For a why-question: a clause opened by 因为/由于/以/为了 …, nearest the home clause."""
+    marked = [c for c in clauses if _REASON.match(s[c[0] : c[1]])]
+    if not marked:
+        return None
+    a, b = min(marked, key=lambda c: abs(c[0] - home[0]))
+    return _trim(s, a, b, lead=" ")
+
+
+def _typed(kind: str, sentence: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The first date / quantity starting in ``sentence[lo:hi]``; it may run past ``hi`` (3|股调查组)."""
+    pat = TYPED[kind]
+    for m in pat.finditer(sentence, lo, hi):
+        if m.group().strip():
+            full = pat.match(sentence, m.start())
+            return full.start(), full.end()
+    return None
+
+
+_MEASURE = re.compile(r"^(?:一|几)?[个座间种条位场家本部项类所支届只门次样名件首份位处]")
+_DESCRIPTIVE = set(
+    "特点 特征 特色 特性 用途 用处 作用 功能 功效 区别 差别 不同 差异 方面 影响 意义 危害 好处 坏处 优点 缺点 内容 变化 措施 "
+    "原因 理由 方法 办法 方式 手段 成就 成绩 贡献 情况 状况 态度 评价 结果 后果 问题 要求 经历 事情 事 工作 关系 目的 目标 "
+    "条件 过程 规定 政策 职务 职位 地位 角色 身份 性质 形状 样子 症状 习性 习惯 表现 风格".split()
+)
+_NOUNISH = ("n", "eng", "j", "vn", "m", "q", "i", "l")
+
+
+def _head_words(q: str, after: int) -> list[str]:
+    """The noun a which-question asks for: 哪一座山脉 -> [山脉], 什么制度 -> [制度]; [] when none."""
+    import jieba.posseg
+
+    rest = _MEASURE.sub("", q[after : after + 8])
+    head = []
+    for word, flag in jieba.posseg.cut(rest):
+        if flag.startswith("n") and word not in _FILLER:
+            head.append(word)
+        else:
+            break
+    # 有什么特点/用途/影响: the answer is a description, not a thing to point at
+    return [] if head and head[-1] in _DESCRIPTIVE else head
+
+
+def _phrases(s: str) -> list[tuple[int, int, bool]]:
+    """Noun phrases of folded sentence ``s``: runs of nouns, names, numbers and Latin words,
+    names joined across a middle dot, and whole 《…》「…」“…” titles. Third item: holds a person's name."""
+    import jieba.posseg
+
+    out: list[tuple[int, int, bool]] = []
+    words = list(jieba.posseg.cut(s))
+    pos, start = 0, None
+    for i, (word, flag) in enumerate(words):
+        joins = start is not None and word in "·•・.-"
+        if (flag.startswith(_NOUNISH) and word not in _FILLER) or joins:
+            if start is None:
+                start = pos
+        elif start is not None:
+            out.append((start, pos, False))
+            start = None
+        if flag.startswith("nr") and len(word) >= 2:  # a name, on its own as well
+            end = pos + len(word)
+            for nxt, nflag in words[i + 1 :]:
+                if nxt in "·•・.-" or nflag.startswith(("nr", "ns")) and end - pos < 8:
+                    end += len(nxt)
+                else:
+                    break
+            out.append((pos, end, True))
+        pos += len(word)
+    if start is not None:
+        out.append((start, pos, False))
+    out.extend((m.start(), m.end(), False) for m in re.finditer(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”", s))
+    return out
+
+
+def _best_phrase(s: str, q: str, kind: str, head: list[str], anchored: tuple[int, int]) -> tuple[int, int] | None:
+    """The noun phrase of ``s`` that best fills the question's gap.
+
+    It must say something the question does not; it scores for ending in the noun
+    the question asks for (山脉, 制度), for naming a person when asked who, for lying
+    between the anchors, and for standing close to the question's other words.
+    """
+    content = strip_question_words(q)
+    pairs = [content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()]
+    hits = [m.start() for p in set(pairs) for m in re.finditer(re.escape(p), s)]
+    best, best_score = None, 0.0
+    for a, b, person in _phrases(s):
+        text = s[a:b]
+        new = sum(ch not in q for ch in text)
+        if new < max(1, len(text) // 2):
+            continue
+        score = 1.0
+        if head and any(text.endswith(h) and len(text) > len(h) for h in head):
+            score += 3.0
+        elif head and text[-1] == head[-1][-1]:
+            score += 1.5
+        if kind == "who" and person:
+            score += 3.0
+        if anchored[1] > anchored[0] and anchored[0] <= a and b <= anchored[1]:
+            score += 2.0
+        near = sum(1 for h in hits if -12 <= h - b <= 12 or -12 <= a - h <= 12)
+        score += min(near, 6) * 0.4
+        if hits:
+            score -= 0.05 * min(min(abs(h - a), abs(h - b)) for h in hits)
+        if score > best_score:
+            best, best_score = (a, b), score
+    return best
+
+
+def _name(sentence: str, lo: int, hi: int, q: str) -> tuple[int, int]:
+    """The person (jieba tag nr) named in ``sentence[lo:hi]`` that the question does not name."""
+    import jieba.posseg
+
+    if hi <= lo:
+        return (0, 0)
+    words = list(jieba.posseg.cut(sentence[lo:hi]))
+    pos = lo
+    for i, (word, flag) in enumerate(words):
+        if flag.startswith("nr") and len(word) >= 2 and word not in q:
+            end = pos + len(word)
+            # 保罗·皮尔斯, 耶律金山: a name continues across a middle dot or a second name token
+            for nxt, nflag in words[i + 1 :]:
+                if nxt in "·•・.-" or nflag.startswith(("nr", "ns")) and end - pos < 8:
+                    end += len(nxt)
+                else:
+                    break
+            return pos, end
+        pos += len(word)
+    return (0, 0)
+
+
+def _span(sentence: str, a: int, b: int, offset: int) -> ShortAnswer | None:
+    a, b = _trim(sentence, a, b, lead=" ，,、：:", trail=_TRAIL.replace("的", "").replace("”", ""))
+    if b <= a:
+        return None
+    return ShortAnswer(sentence[a:b], offset + a, offset + b)
