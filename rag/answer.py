@@ -18,7 +18,7 @@ import numpy as np
 from rag.records import Answer, Citation, Document
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
-from rag.text import query_terms, split_sentences, terms
+from rag.text import fold, query_terms, split_sentences, terms
 
 __all__ = ["answer_question", "followup_terms", "rank_sentences"]
 
@@ -57,14 +57,31 @@ def followup_terms(question: str, history: Sequence[str]) -> list[str]:
     return borrowed
 
 
-def _coverage(q_terms: Sequence[str], text: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's terms present in ``text``."""
+def _coverage(q_terms: Sequence[str], text: str, idf: dict[str, float], given: frozenset[str] = frozenset()) -> float:
+    """IDF-weighted share of the question's terms present in ``text`` (or ``given``)."""
     q = set(q_terms)
     total = sum(idf.get(t, 0.0) for t in q)
     if total <= 0:
         return 0.0
-    present = set(terms(text))
+    present = set(terms(text)) | given
     return sum(idf.get(t, 0.0) for t in q if t in present) / total
+
+
+_WHERE = re.compile(r"哪里|哪儿|何处|何地|在哪|什么地方|哪个地方")
+_PLACE = re.compile(r"位于|坐落|座落|地处|[省市县区州岛镇村乡]")
+
+
+def _fits(kind: str | None, where: bool, text: str, question: str) -> bool:
+    """Does the sentence hold the kind of thing the question asks for (a date, a number, a name, a place)?"""
+    if where:
+        return bool(_PLACE.search(text))
+    if kind in TYPED:
+        return bool(TYPED[kind].search(text))
+    if kind == "who":
+        import jieba.posseg
+
+        return any(f.startswith("nr") and len(w) >= 2 and w not in question for w, f in jieba.posseg.cut(text))
+    return False
 
 
 def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
@@ -83,7 +100,10 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
         doc = retriever.documents[c.doc_id]
         spans.extend((c.doc_id, s, e, p) for s, e in split_sentences(doc.text, c.start, c.end))
     texts = [retriever.documents[d].text[s:e] for d, s, e, _ in spans]
-    typed = TYPED.get(question_kind(question))
+    kind, where = question_kind(question), bool(_WHERE.search(fold(question)))
+    # A sentence speaks about its article's subject without naming it (本鱼体呈银灰色):
+    # question words in the title count as present in every sentence of the article.
+    titles = {d: frozenset(terms(retriever.documents[d].title or "")) for d, *_ in spans}
     if sentence_dense and texts:
         cos = retriever.encoder.encode_passages(texts) @ query_vector
     else:
@@ -91,10 +111,10 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     best_p = max((p.score for p in top), default=1.0) or 1.0
     cands = []
     for (doc_id, s, e, p), text, c in zip(spans, texts, cos):
-        lex = _coverage(q_all, text, idf)
+        lex = _coverage(q_all, text, idf, titles[doc_id])
         score = 0.45 * lex + 0.35 * float(np.clip((c - 0.75) / 0.2, 0, 1)) + 0.20 * (p.score / best_p)
-        if typed is not None and typed.search(text):
-            score += 0.1  # a when/how-many question wants a sentence with a date/number
+        if _fits(kind, where, text, question):
+            score += 0.1  # a when/how-many/who/where question wants a date/number/name/place
         cands.append(_Candidate(doc_id, s, e, p, lex, float(c), score))
     cands.sort(key=lambda c: -c.score)
     return cands

@@ -41,13 +41,16 @@ _DATE = re.compile(
 )
 TYPED = {"when": _DATE, "number": _NUMBER}  # question kinds whose answer has a recognisable form
 _KINDS = [
-    ("when", re.compile(r"哪天|哪一天|何时|什么时候|哪年|哪一年|几月|几日|什么时间|什么年代|哪个年代|日期")),
+    ("when", re.compile(r"哪天|哪一天|何时|何年|什么时候|哪年|哪一年|几月|几日|什么时间|什么年代|哪个年代|哪一个年代|日期")),
     ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
     ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
     ("why", re.compile(r"为什么|为何|什么原因|原因是")),
-    ("what", re.compile(r"什么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么")),
+    ("what", re.compile(r"什么|甚么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么|何")),
+    # no interrogative, the question stops where the answer would go: 李白描写秦岭山路的作品是？
+    ("what", re.compile(r"(?:是|为|称为|称之为|叫|叫做|或是|是指|指的是|包括)$")),
 ]
-_KIND_RE = dict(_KINDS)
+_KIND_RE = dict(_KINDS[:-1])
+_TRAILING = _KINDS[-1][1]
 _OPEN, _CLOSE = "（(《「『“【〈[", "）)》」』”】〉]"
 _CLAUSE_END = "，,；;：:。！？!?\n"
 _FILLER = set("的是了在和与及有为于也而其之这那该此")
@@ -59,7 +62,7 @@ _MAX_SPAN = 60
 
 def question_kind(question: str) -> str | None:
     """when / who / number / why / what, from the interrogative the question uses."""
-    q = fold_aligned(question)
+    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
     for name, pat in _KINDS:
         if pat.search(q):
             return name
@@ -68,13 +71,15 @@ def question_kind(question: str) -> str | None:
 
 def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
     """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
-    kind = question_kind(question)
+    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    kind = question_kind(q)
     if kind is None or not sentence.strip():
         return None
-    q = fold_aligned(question.strip().rstrip("？?。!！/"))
     s = fold_aligned(sentence)
     clauses = _clauses(s)
-    m = _KIND_RE[kind].search(q)
+    m = _KIND_RE[kind].search(q) or _TRAILING.search(q)
+    if m.re is _TRAILING:
+        m = re.search("$", q)  # the answer follows the whole question
     left, right = q[: m.start()], q[m.end() :]
     anchored = _anchored(s, left, right, clauses)
     home = _home_clause(s, clauses, q, TYPED.get(kind))
@@ -229,7 +234,7 @@ def _typed(kind: str, sentence: str, lo: int, hi: int) -> tuple[int, int] | None
     return None
 
 
-_MEASURE = re.compile(r"^(?:一|几)?[个座间种条位场家本部项类所支届只门次样名件首份位处]")
+_MEASURE = re.compile(r"^(?:一|几)?[个座间种条位场家本部项类所支届只门次样名件首份位处]|^一(?=.)")
 _DESCRIPTIVE = set(
     "特点 特征 特色 特性 用途 用处 作用 功能 功效 区别 差别 不同 差异 方面 影响 意义 危害 好处 坏处 优点 缺点 内容 变化 措施 "
     "原因 理由 方法 办法 方式 手段 成就 成绩 贡献 情况 状况 态度 评价 结果 后果 问题 要求 经历 事情 事 工作 关系 目的 目标 "
@@ -242,12 +247,16 @@ def _head_words(q: str, after: int) -> list[str]:
     """The noun a which-question asks for: 哪一座山脉 -> [山脉], 什么制度 -> [制度]; [] when none."""
     import jieba.posseg
 
-    rest = _MEASURE.sub("", q[after : after + 8])
-    head = []
-    for word, flag in jieba.posseg.cut(rest):
-        if flag.startswith("n") and word not in _FILLER:
+    rest = _MEASURE.sub("", q[after : after + 10])
+    words = [tuple(p) for p in jieba.posseg.cut(rest)]
+    head: list[str] = []
+    for i, (word, flag) in enumerate(words[:4]):
+        nounish = flag.startswith("n") or flag in ("t", "l", "vn", "j", "eng")
+        # a noun jieba tags as a verb when it closes the phrase (跨政府组织/v 为)
+        closing = flag == "v" and head and (i + 1 == len(words) or words[i + 1][1] in ("p", "uj", "x", "f"))
+        if (nounish or closing) and word not in _FILLER:
             head.append(word)
-        else:
+        elif head or i >= 1:
             break
     # 有什么特点/用途/影响: the answer is a description, not a thing to point at
     return [] if head and head[-1] in _DESCRIPTIVE else head

@@ -22,6 +22,7 @@ __all__ = [
 # Sentence ends: Chinese and Western full stops, question and exclamation marks,
 # ellipses; a closing quote or bracket right after them stays with the sentence.
 _SENT_END = re.compile(r"(?:[。！？!?]|……|…)+[”’」』\"')）】]*|\n+")
+_ENCLOSED = re.compile(r"《[^《》\n]{1,60}》|（[^（）\n]{1,60}）|「[^「」\n]{1,60}」")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _TOKEN = re.compile(
     r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+|[a-z0-9]+(?:\.[0-9]+)?",
@@ -75,13 +76,21 @@ def is_cjk(ch: str) -> bool:
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans ``(s, e)`` of ``text[start:end]``, trimmed of surrounding blanks.
 
-    Splits after 。！？!?… (with any closing quote) and at line breaks; semicolons and
-    enumerations (一是…；二是…) stay inside one sentence.
+    Splits after 。！？!?… (with any closing quote) and at line breaks, but not inside
+    a short 《title》, （aside） or 「term」; semicolons and enumerations (一是…；二是…)
+    stay inside one sentence.
+
+    >>> t = "他唱了《你好！世界》。然后走了。"
+    >>> [t[s:e] for s, e in split_sentences(t)]
+    ['他唱了《你好！世界》。', '然后走了。']
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
+    inside = [(m.start(), m.end()) for m in _ENCLOSED.finditer(text, start, end)]
     for m in _SENT_END.finditer(text, start, end):
+        if inside and any(a < m.start() and m.end() < b for a, b in inside):
+            continue  # 《卡拉OK.LIVE！‧台北‧我》 is one title, not two sentences
         spans.append((pos, m.end()))
         pos = m.end()
     if pos < end:
