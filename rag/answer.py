@@ -23,6 +23,8 @@ from rag.text import fold, query_terms, split_sentences, terms
 __all__ = ["answer_question", "followup_terms", "rank_sentences"]
 
 _PASSAGES_READ = 6
+_SHORT_SENTENCE = 40  # characters: a sentence this short may need the next one to be an answer
+_REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其该此这]")
 _ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
 
 
@@ -150,15 +152,25 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
 
 
 def _extend(doc: Document, best: _Candidate, cands: Sequence[_Candidate]) -> tuple[int, int]:
-    """One sentence, or two adjacent ones when the first only introduces the second."""
+    """One sentence, or two adjacent ones when the answer spans them.
+
+    The next sentence joins when the first only introduces it (ends with a colon,
+    or is a fragment), or when the first is short and the next one, which refers
+    back to it (它/他/其/该/此/这…), scores almost as well.
+    """
     start, end = best.start, best.end
     text = doc.text[start:end]
-    if text.endswith(("：", ":")) or len(text) < 12:
-        following = [c for c in cands if c.doc_id == best.doc_id and c.start > end]
-        if following:
-            nxt = min(following, key=lambda c: c.start)
-            if doc.text[end : nxt.start].strip() == "":
-                end = nxt.end
+    following = [c for c in cands if c.doc_id == best.doc_id and c.start >= end]
+    if not following:
+        return start, end
+    nxt = min(following, key=lambda c: c.start)
+    if doc.text[end : nxt.start].strip():
+        return start, end
+    introduces = text.endswith(("：", ":")) or len(text) < 12
+    continues = (len(text) < _SHORT_SENTENCE and _REFERS_BACK.match(doc.text[nxt.start : nxt.end])
+                 and nxt.score >= best.score - 0.1)
+    if introduces or continues:
+        end = nxt.end
     return start, end
 
 
