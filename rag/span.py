@@ -241,6 +241,11 @@ _DESCRIPTIVE = set(
     "条件 过程 规定 政策 职务 职位 地位 角色 身份 性质 形状 样子 症状 习性 习惯 表现 风格".split()
 )
 _NOUNISH = ("n", "eng", "j", "vn", "m", "q", "i", "l")
+_CATEGORY = {"nr": "person", "ns": "place", "nt": "org"}
+_PERSON_HEADS = set("人 人物 作者 将领 将军 皇帝 君主 总统 主席 领袖 领导人 学者 作家 画家 诗人 球员 演员 歌手 导演 教练 总理 "
+                    "首相 宰相 创始人 创办人 科学家 官员 女性 男性 国王 女王 太子 皇后 儿子 女儿 妻子 丈夫 父亲 母亲 老师".split())
+_PLACE_HEADS = set("地方 地区 区域 城市 国家 地点 位置 港口 首都 省份 城镇 村庄 岛屿 大陆 半岛 流域 地带".split())
+_ORG_HEADS = set("公司 机构 单位 组织 政府 军队 部队 政党 学校 大学 团体 企业 银行 球队 俱乐部 部门 机关 集团".split())
 
 
 def _head_words(q: str, after: int) -> list[str]:
@@ -251,6 +256,8 @@ def _head_words(q: str, after: int) -> list[str]:
     words = [tuple(p) for p in jieba.posseg.cut(rest)]
     head: list[str] = []
     for i, (word, flag) in enumerate(words[:4]):
+        if len(head) == 2 or head and flag.startswith(("nr", "ns", "nt", "vn")):
+            break
         nounish = flag.startswith("n") or flag in ("t", "l", "vn", "j", "eng")
         # a noun jieba tags as a verb when it closes the phrase (跨政府组织/v 为)
         closing = flag == "v" and head and (i + 1 == len(words) or words[i + 1][1] in ("p", "uj", "x", "f"))
@@ -262,49 +269,68 @@ def _head_words(q: str, after: int) -> list[str]:
     return [] if head and head[-1] in _DESCRIPTIVE else head
 
 
-def _phrases(s: str) -> list[tuple[int, int, bool]]:
-    """Noun phrases of folded sentence ``s``: runs of nouns, names, numbers and Latin words,
-    names joined across a middle dot, and whole 《…》「…」“…” titles. Third item: holds a person's name."""
+def _phrases(s: str) -> list[tuple[int, int, str | None]]:
+    """Noun phrases of folded sentence ``s`` with what they name (person / place / org / None):
+    runs of nouns, names, numbers and Latin words; each name, place and organisation on
+    its own as well (names joined across a middle dot); whole 《…》「…」“…” titles."""
     import jieba.posseg
 
-    out: list[tuple[int, int, bool]] = []
-    words = list(jieba.posseg.cut(s))
-    pos, start = 0, None
+    out: list[tuple[int, int, str | None]] = []
+    words = [tuple(p) for p in jieba.posseg.cut(s)]
+    pos, start, last = 0, None, ""
     for i, (word, flag) in enumerate(words):
         joins = start is not None and word in "·•・.-"
         if (flag.startswith(_NOUNISH) and word not in _FILLER) or joins:
             if start is None:
                 start = pos
+            last = flag
         elif start is not None:
-            out.append((start, pos, False))
+            out.append((start, pos, _CATEGORY.get(last[:2])))
             start = None
-        if flag.startswith("nr") and len(word) >= 2:  # a name, on its own as well
+        category = _CATEGORY.get(flag[:2])
+        if category and len(word) >= 2:
             end = pos + len(word)
-            for nxt, nflag in words[i + 1 :]:
-                if nxt in "·•・.-" or nflag.startswith(("nr", "ns")) and end - pos < 8:
+            for nxt, nflag in words[i + 1 :]:  # 保罗·皮尔斯, 耶律金山
+                if category == "person" and (nxt in "·•・.-" or nflag.startswith(("nr", "ns")) and end - pos < 8):
                     end += len(nxt)
                 else:
                     break
-            out.append((pos, end, True))
+            out.append((pos, end, category))
         pos += len(word)
     if start is not None:
-        out.append((start, pos, False))
-    out.extend((m.start(), m.end(), False) for m in re.finditer(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”", s))
+        out.append((start, pos, _CATEGORY.get(last[:2])))
+    out.extend((m.start(), m.end(), None) for m in re.finditer(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”", s))
     return out
+
+
+def _head_category(head: list[str]) -> str | None:
+    """What a which-question's noun asks for: 哪一位将领 -> person, 哪个城市 -> place, 哪家公司 -> org."""
+    if not head:
+        return None
+    h = head[-1]
+    if h in _PLACE_HEADS or h[-1] in "省市县州国岛洲":
+        return "place"
+    if h in _ORG_HEADS:
+        return "org"
+    if h in _PERSON_HEADS or h[-1] in "者王帝师员手官相":
+        return "person"
+    return None
 
 
 def _best_phrase(s: str, q: str, kind: str, head: list[str], anchored: tuple[int, int]) -> tuple[int, int] | None:
     """The noun phrase of ``s`` that best fills the question's gap.
 
     It must say something the question does not; it scores for ending in the noun
-    the question asks for (山脉, 制度), for naming a person when asked who, for lying
-    between the anchors, and for standing close to the question's other words.
+    the question asks for (山脉, 制度) or naming what that noun stands for (哪位将领
+    -> a person's name), for lying between the anchors, and for standing close to
+    the question's other words.
     """
     content = strip_question_words(q)
     pairs = [content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()]
     hits = [m.start() for p in set(pairs) for m in re.finditer(re.escape(p), s)]
+    wanted = "person" if kind == "who" else _head_category(head)
     best, best_score = None, 0.0
-    for a, b, person in _phrases(s):
+    for a, b, category in _phrases(s):
         text = s[a:b]
         new = sum(ch not in q for ch in text)
         if new < max(1, len(text) // 2):
@@ -314,7 +340,7 @@ def _best_phrase(s: str, q: str, kind: str, head: list[str], anchored: tuple[int
             score += 3.0
         elif head and text[-1] == head[-1][-1]:
             score += 1.5
-        if kind == "who" and person:
+        if wanted and category == wanted:
             score += 3.0
         if anchored[1] > anchored[0] and anchored[0] <= a and b <= anchored[1]:
             score += 2.0
