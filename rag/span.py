@@ -28,10 +28,11 @@ __all__ = ["TYPED", "question_kind", "short_answer"]
 _NUM = r"(?:[0-9０-９][0-9０-９,，.]*[0-9０-９]|[0-9０-９]|[一二三四五六七八九十百千万亿两零〇]+)"
 _UNIT = (
     r"(?:[%％]|(?:平方|立方)?(?:公里|千米|公尺|公分|公斤|公顷|厘米|毫米|英里|英尺|英寸|米|呎|吋)|亿元|万元|美元|港元|元"
-    r"|小时|分钟|秒|个月|周年|年|天|日|周|岁|倍|[亩克吨人名位件次个家项条批轮层级股门辆种所座只头匹部本场届期份张栋艘架台户集首篇章卷枚颗])"
+    r"|小时|分钟|秒|个月|周年|年|天|日|周|岁|倍|[亩克吨人名位件次个家项条批轮层级股门辆种类所座只头匹部本场届期份张栋艘架台户集首篇章卷枚颗])"
 )
 _NUMBER = re.compile(
-    rf"(?:大约|将近|超过|约|近|逾)?{_NUM}(?:\s*[:：比]\s*{_NUM})?"
+    r"(?:大约|将近|超过|约|近|逾)?(?:百分之|[一二三四五六七八九十]+分之)[一二三四五六七八九十百零〇0-9.]+"
+    rf"|(?:大约|将近|超过|约|近|逾)?{_NUM}(?:\s*[:：比]\s*{_NUM})?"
     rf"(?:\s*(?:至|到|-|－|~|～)\s*{_NUM})?[多余]?[万亿]?\s*{_UNIT}?"
 )
 _DATE = re.compile(
@@ -86,7 +87,7 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
 
     if kind in TYPED:
         for lo, hi in (anchored, home, (0, len(s))):
-            typed = _typed(kind, sentence, lo, hi) if hi > lo else None
+            typed = _typed(kind, sentence, lo, hi, q) if hi > lo else None
             if typed is not None:
                 return _span(sentence, *typed, offset)
     head = _head_words(q, m.end()) if kind == "what" and m.group() != "哪些" else []
@@ -224,28 +225,35 @@ def _reason_clause(s: str, clauses: list[tuple[int, int]], home: tuple[int, int]
     return _trim(s, a, b, lead=" ")
 
 
-def _typed(kind: str, sentence: str, lo: int, hi: int) -> tuple[int, int] | None:
-    """The first date / quantity starting in ``sentence[lo:hi]``; it may run past ``hi`` (3|股调查组)."""
+_YEAR = re.compile(r"^(?:公元前?|西元前?)?\d{3,4}年$")
+_BARE_CHINESE_NUMBER = re.compile(r"^[一二三四五六七八九十百千万亿两零〇]+$")
+
+
+def _typed(kind: str, sentence: str, lo: int, hi: int, q: str) -> tuple[int, int] | None:
+    """The first date / quantity starting in ``sentence[lo:hi]`` that the question does not
+    itself mention; it may run past ``hi`` (3|股调查组). A year or a bare 十 is no answer to
+    how many (2007年的人口有多少 -> 91606人)."""
     pat = TYPED[kind]
     for m in pat.finditer(sentence, lo, hi):
-        if m.group().strip():
-            full = pat.match(sentence, m.start())
-            return full.start(), full.end()
+        full = pat.match(sentence, m.start())
+        text = fold_aligned(full.group()).strip()
+        if not text or text in q:
+            continue
+        if kind == "number" and (_BARE_CHINESE_NUMBER.match(text) or _YEAR.match(text) and "年" not in q):
+            continue
+        return full.start(), full.end()
     return None
 
 
 _MEASURE = re.compile(r"^(?:一|几)?[个座间种条位场家本部项类所支届只门次样名件首份位处]|^一(?=.)")
 _DESCRIPTIVE = set(
-    "特点 特征 特色 特性 用途 用处 作用 功能 功效 区别 差别 不同 差异 方面 影响 意义 危害 好处 坏处 优点 缺点 内容 变化 措施 "
-    "原因 理由 方法 办法 方式 手段 成就 成绩 贡献 情况 状况 态度 评价 结果 后果 问题 要求 经历 事情 事 工作 关系 目的 目标 "
-    "条件 过程 规定 政策 职务 职位 地位 角色 身份 性质 形状 样子 症状 习性 习惯 表现 风格".split()
+    ["特点", "特征", "特色", "特性", "用途", "用处", "作用", "功能", "功效", "区别", "差别", "不同", "差异", "方面", "影响", "意义", "危害", "好处", "坏处", "优点", "缺点", "内容", "变化", "措施", "原因", "理由", "方法", "办法", "方式", "手段", "成就", "成绩", "贡献", "情况", "状况", "态度", "评价", "结果", "后果", "问题", "要求", "经历", "事情", "事", "工作", "关系", "目的", "目标", "条件", "过程", "规定", "政策", "职务", "职位", "地位", "角色", "身份", "性质", "形状", "样子", "症状", "习性", "习惯", "表现", "风格"]
 )
 _NOUNISH = ("n", "eng", "j", "vn", "m", "q", "i", "l")
 _CATEGORY = {"nr": "person", "ns": "place", "nt": "org"}
-_PERSON_HEADS = set("人 人物 作者 将领 将军 皇帝 君主 总统 主席 领袖 领导人 学者 作家 画家 诗人 球员 演员 歌手 导演 教练 总理 "
-                    "首相 宰相 创始人 创办人 科学家 官员 女性 男性 国王 女王 太子 皇后 儿子 女儿 妻子 丈夫 父亲 母亲 老师".split())
-_PLACE_HEADS = set("地方 地区 区域 城市 国家 地点 位置 港口 首都 省份 城镇 村庄 岛屿 大陆 半岛 流域 地带".split())
-_ORG_HEADS = set("公司 机构 单位 组织 政府 军队 部队 政党 学校 大学 团体 企业 银行 球队 俱乐部 部门 机关 集团".split())
+_PERSON_HEADS = set(["人", "人物", "作者", "将领", "将军", "皇帝", "君主", "总统", "主席", "领袖", "领导人", "学者", "作家", "画家", "诗人", "球员", "演员", "歌手", "导演", "教练", "总理", "首相", "宰相", "创始人", "创办人", "科学家", "官员", "女性", "男性", "国王", "女王", "太子", "皇后", "儿子", "女儿", "妻子", "丈夫", "父亲", "母亲", "老师"])
+_PLACE_HEADS = set(["地方", "地区", "区域", "城市", "国家", "地点", "位置", "港口", "首都", "省份", "城镇", "村庄", "岛屿", "大陆", "半岛", "流域", "地带"])
+_ORG_HEADS = set(["公司", "机构", "单位", "组织", "政府", "军队", "部队", "政党", "学校", "大学", "团体", "企业", "银行", "球队", "俱乐部", "部门", "机关", "集团"])
 
 
 def _head_words(q: str, after: int) -> list[str]:
@@ -277,15 +285,14 @@ def _phrases(s: str) -> list[tuple[int, int, str | None]]:
 
     out: list[tuple[int, int, str | None]] = []
     words = [tuple(p) for p in jieba.posseg.cut(s)]
-    pos, start, last = 0, None, ""
+    pos, start = 0, None
     for i, (word, flag) in enumerate(words):
         joins = start is not None and word in "·•・.-"
         if (flag.startswith(_NOUNISH) and word not in _FILLER) or joins:
             if start is None:
                 start = pos
-            last = flag
         elif start is not None:
-            out.append((start, pos, _CATEGORY.get(last[:2])))
+            out.append((start, pos, None))
             start = None
         category = _CATEGORY.get(flag[:2])
         if category and len(word) >= 2:
@@ -298,7 +305,7 @@ def _phrases(s: str) -> list[tuple[int, int, str | None]]:
             out.append((pos, end, category))
         pos += len(word)
     if start is not None:
-        out.append((start, pos, _CATEGORY.get(last[:2])))
+        out.append((start, pos, None))
     out.extend((m.start(), m.end(), None) for m in re.finditer(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”", s))
     return out
 
