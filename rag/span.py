@@ -99,8 +99,23 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         reason = _reason_clause(s, clauses, home)
         if reason is not None:
             return _span(sentence, *reason, offset)
-    lo, hi = anchored if _informative(s, *anchored, q) else home
+    if _informative(s, *anchored, q):
+        return _span(sentence, *anchored, offset)
+    # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
+    after = _after_noun(s, right, clauses)
+    lo, hi = after if after and _informative(s, *after, q) else home
     return _span(sentence, lo, hi, offset)
+
+
+def _after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The rest of the clause after the question's words that follow its interrogative
+    (特点) when the sentence goes on with 是/为/包括/在于 …"""
+    for n in range(min(len(right), 8), 1, -1):
+        m = re.search(re.escape(right[:n]) + r"(?:主要)?(?:是|为|包括|在于|有|：|:)", s)
+        if m:
+            _, end = _clause_of(clauses, m.end(), before=False)
+            return _trim(s, m.end(), end)
+    return None
 
 
 def _clauses(s: str) -> list[tuple[int, int]]:
@@ -194,7 +209,7 @@ def _anchored(s: str, left: str, right: str, clauses: list[tuple[int, int]]) -> 
 def _informative(s: str, a: int, b: int, q: str) -> bool:
     """A span that says something the question does not."""
     new = [ch for ch in s[a:b] if ch not in q and not ch.isspace()]
-    return 0 < b - a <= _MAX_SPAN and len(new) >= max(1, (b - a) // 3)
+    return 0 < b - a <= _MAX_SPAN and 2 * len(new) >= b - a
 
 
 def _home_clause(s: str, clauses: list[tuple[int, int]], q: str, typed: re.Pattern | None) -> tuple[int, int]:

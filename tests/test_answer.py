@@ -13,6 +13,18 @@ CASES = [
     ("谁主持了会议？", "市检察院检察长张建国主持了会议。", "张建国"),
     ("会议是什么时候召开的？", "2023年5月8日上午，市检察院召开全体干警大会。", "2023年5月8日上午"),
     ("巡視工作的根本任務是什麼？", "巡视工作的根本任务是“两个维护”。", "两个维护"),
+    # ranges, separators and fractions are one quantity; a year the question names is not the answer
+    ("这座桥长多少米？", "大桥全长1,200至1,500米，横跨两岸。", "1,200至1,500米"),
+    ("2020年全市共有多少名检察官？", "2020年，全市共有检察官356名。", "356名"),
+    ("辖区内有多少比例的村庄完成了整改？", "截至年底，辖区内四分之三的村庄完成了整改。", "四分之三"),
+    # which-questions: the asked-for noun says what kind of name answers
+    ("会议在哪一座城市举行？", "5月8日，会议在杭州市举行，来自各地的代表参加。", "杭州市"),
+    ("哪一位检察官获得了表彰？", "在大会上，市检察院检察官李明获得了表彰。", "李明"),
+    ("会议由哪个单位主办？", "本次会议由最高人民检察院主办，各省检察院协办。", "最高人民检察院"),
+    # no interrogative: the answer follows the question's last word
+    ("这起案件的主审法官是？", "这起案件的主审法官是王立新。", "王立新"),
+    # a description: what follows the asked-for noun, up to the clause end
+    ("这项制度有什么特点？", "该制度的特点是程序简便、成本低廉，深受群众欢迎。", "程序简便、成本低廉"),
 ]
 
 
@@ -21,6 +33,12 @@ def test_short_answer_spans(question, sentence, expected):
     short = short_answer(question, sentence, 100)
     assert short is not None and short.text == expected
     assert sentence[short.start - 100 : short.end - 100] == expected
+
+
+def test_clause_when_nothing_is_anchored():
+    # the question's words are paraphrased away: the clause that restates it the most answers
+    short = short_answer("这部法律的主要内容是什么？", "该法明确了检察机关的职责，并规定了办案程序。", 0)
+    assert short is not None and short.text in ("该法明确了检察机关的职责", "并规定了办案程序")
 
 
 def test_no_short_answer_for_statements():
