@@ -27,6 +27,7 @@ from rag.ingest.dedup import repost_groups
 from rag.lexical import LexicalIndex
 from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
 from rag.retrieve import Retriever, passage_text
+from rag.span import warm_up
 from rag.store import TOKENIZER, read_index, read_manifest, write_index
 from rag.text import terms
 
@@ -62,6 +63,7 @@ class Index:
         self._by_path = {d.path: i for i, d in enumerate(self.documents)}
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
+        warm_up()  # jieba's dictionary, for short answers, before the first question
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             rep = self._by_path.get(group[0])

@@ -23,7 +23,7 @@ import re
 from rag.records import ShortAnswer
 from rag.text import fold_aligned, strip_question_words
 
-__all__ = ["TYPED", "question_kind", "short_answer"]
+__all__ = ["TYPED", "question_kind", "short_answer", "warm_up"]
 
 _NUM = r"(?:[0-9０-９][0-9０-９,，.]*[0-9０-９]|[0-9０-９]|[一二三四五六七八九十百千万亿两零〇]+)"
 _UNIT = (
@@ -58,7 +58,15 @@ _FILLER = set("的是了在和与及有为于也而其之这那该此")
 _LEAD = "是为了在于，,、：:“\"'‘ "
 _TRAIL = "，,。；;：:”\"'’ 的"
 _REASON = re.compile(r"^(?:因为|由于|以便|以防|以免|为了|以|因)")
-_MAX_SPAN = 60
+_MAX_SPAN = 60  # characters: an anchored gap longer than this is not trusted
+_MAX_SHORT = 100  # characters: no short answer is longer
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now rather than on the first question."""
+    import jieba
+
+    jieba.initialize()
 
 
 def question_kind(question: str) -> str | None:
@@ -89,22 +97,22 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         for lo, hi in (anchored, home, (0, len(s))):
             typed = _typed(kind, sentence, lo, hi, q) if hi > lo else None
             if typed is not None:
-                return _span(sentence, *typed, offset)
+                return _span(sentence, *typed, offset, q)
     head = _head_words(q, m.end()) if kind == "what" and m.group() != "哪些" else []
     if kind == "who" or head:
         best = _best_phrase(s, q, kind, head, anchored)
         if best is not None:
-            return _span(sentence, *best, offset)
+            return _span(sentence, *best, offset, q)
     if kind == "why" and not _REASON.match(s[anchored[0] : anchored[1]]):
         reason = _reason_clause(s, clauses, home)
         if reason is not None:
-            return _span(sentence, *reason, offset)
+            return _span(sentence, *reason, offset, q)
     if _informative(s, *anchored, q):
-        return _span(sentence, *anchored, offset)
+        return _span(sentence, *anchored, offset, q)
     # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
     after = _after_noun(s, right, clauses)
     lo, hi = after if after and _informative(s, *after, q) else home
-    return _span(sentence, lo, hi, offset)
+    return _span(sentence, lo, hi, offset, q)
 
 
 def _after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -399,8 +407,10 @@ def _name(sentence: str, lo: int, hi: int, q: str) -> tuple[int, int]:
     return (0, 0)
 
 
-def _span(sentence: str, a: int, b: int, offset: int) -> ShortAnswer | None:
+def _span(sentence: str, a: int, b: int, offset: int, q: str) -> ShortAnswer | None:
+    """The trimmed span as a ``ShortAnswer``; ``None`` when empty, too long to be short, or
+    nothing but the question's own words."""
     a, b = _trim(sentence, a, b, lead=" ，,、：:", trail=_TRAIL.replace("的", "").replace("”", ""))
-    if b <= a:
+    if b <= a or b - a > _MAX_SHORT or fold_aligned(sentence[a:b]) in q:
         return None
     return ShortAnswer(sentence[a:b], offset + a, offset + b)
