@@ -411,6 +411,11 @@ def _span(sentence: str, a: int, b: int, offset: int, q: str) -> ShortAnswer | N
     """The trimmed span as a ``ShortAnswer``; ``None`` when empty, too long to be short, or
     nothing but the question's own words."""
     a, b = _trim(sentence, a, b, lead=" ，,、：:", trail=_TRAIL.replace("的", "").replace("”", ""))
-    if b <= a or b - a > _MAX_SHORT or fold_aligned(sentence[a:b]) in q:
+    if b > a and fold_aligned(sentence[a:b]) in q:
+        # only the question's own subject (什么是冠夫姓 <- 冠夫姓，指…): the rest of the sentence says what it is
+        a, b = _trim(sentence, b, len(sentence), lead=_LEAD + "）)」』》", trail=_TRAIL)
+        if b <= a or fold_aligned(sentence[a:b]) in q:
+            return None
+    if b <= a or b - a > _MAX_SHORT:
         return None
     return ShortAnswer(sentence[a:b], offset + a, offset + b)
