@@ -296,8 +296,8 @@ def _head_words(q: str, after: int) -> list[str]:
         closing = flag == "v" and head and (i + 1 == len(words) or words[i + 1][1] in ("p", "uj", "x", "f"))
         if (nounish or closing) and word not in _FILLER:
             head.append(word)
-        elif head or i >= 1:
-            break
+        elif head or i >= 1 or flag.startswith("v"):
+            break  # 什么是X: a verb follows the interrogative, X is the subject, not the asked-for noun
     # 有什么特点/用途/影响: the answer is a description, not a thing to point at
     return [] if head and head[-1] in _DESCRIPTIVE else head
 

@@ -25,6 +25,8 @@ CASES = [
     ("这起案件的主审法官是？", "这起案件的主审法官是王立新。", "王立新"),
     # a description: what follows the asked-for noun, up to the clause end
     ("这项制度有什么特点？", "该制度的特点是程序简便、成本低廉，深受群众欢迎。", "程序简便、成本低廉"),
+    # a definition: the span that only repeats the subject gives way to what the sentence says of it
+    ("什么是简易程序？", "简易程序，指事实清楚的案件适用的快速审理方式。", "指事实清楚的案件适用的快速审理方式"),
 ]
 
 
