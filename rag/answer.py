@@ -86,14 +86,19 @@ def _fits(kind: str | None, where: bool, text: str, question: str) -> bool:
     return False
 
 
+def _weights(question: str, history_terms: Sequence[str], retriever: Retriever) -> tuple[list[str], dict[str, float]]:
+    """The question's terms (with any borrowed from earlier turns, at a third of their weight) and their IDF."""
+    q_all = query_terms(question) + list(history_terms)
+    idf = retriever.lexical.idf(q_all)
+    for t in history_terms:
+        idf[t] = idf.get(t, 0.0) * 0.3
+    return q_all, idf
+
+
 def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
                    history_terms: Sequence[str] = (), sentence_dense: bool = False) -> list[_Candidate]:
     """Every sentence of the best passages, scored against ``question``, best first."""
-    q_terms = query_terms(question)
-    idf = retriever.lexical.idf(q_terms + list(history_terms))
-    for t in history_terms:
-        idf[t] = idf.get(t, 0.0) * 0.3
-    q_all = q_terms + list(history_terms)
+    q_all, idf = _weights(question, history_terms, retriever)
 
     top = list(scored[:_PASSAGES_READ])
     spans: list[tuple[int, int, int, Scored]] = []
@@ -132,10 +137,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     if not cands:
         return Answer(question=question, found=False, text="", related=related,
                       message="The archive is empty: add files with `rag update`.")
-    q_all = query_terms(question) + list(history_terms)
-    idf = retriever.lexical.idf(q_all)
-    for t in history_terms:
-        idf[t] = idf.get(t, 0.0) * 0.3
+    q_all, idf = _weights(question, history_terms, retriever)
     best = cands[0]
     doc = retriever.documents[best.doc_id]
     chunk = retriever.chunks[best.passage.chunk_index]

@@ -385,28 +385,6 @@ def _best_phrase(s: str, q: str, kind: str, head: list[str], anchored: tuple[int
     return best
 
 
-def _name(sentence: str, lo: int, hi: int, q: str) -> tuple[int, int]:
-    """The person (jieba tag nr) named in ``sentence[lo:hi]`` that the question does not name."""
-    import jieba.posseg
-
-    if hi <= lo:
-        return (0, 0)
-    words = list(jieba.posseg.cut(sentence[lo:hi]))
-    pos = lo
-    for i, (word, flag) in enumerate(words):
-        if flag.startswith("nr") and len(word) >= 2 and word not in q:
-            end = pos + len(word)
-            # 保罗·皮尔斯, 耶律金山: a name continues across a middle dot or a second name token
-            for nxt, nflag in words[i + 1 :]:
-                if nxt in "·•・.-" or nflag.startswith(("nr", "ns")) and end - pos < 8:
-                    end += len(nxt)
-                else:
-                    break
-            return pos, end
-        pos += len(word)
-    return (0, 0)
-
-
 def _span(sentence: str, a: int, b: int, offset: int, q: str) -> ShortAnswer | None:
     """The trimmed span as a ``ShortAnswer``; ``None`` when empty, too long to be short, or
     nothing but the question's own words."""
