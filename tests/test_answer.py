@@ -27,6 +27,15 @@ CASES = [
     ("这项制度有什么特点？", "该制度的特点是程序简便、成本低廉，深受群众欢迎。", "程序简便、成本低廉"),
     # a definition: the span that only repeats the subject gives way to what the sentence says of it
     ("什么是简易程序？", "简易程序，指事实清楚的案件适用的快速审理方式。", "指事实清楚的案件适用的快速审理方式"),
+    # the question lists some items of the sentence's enumeration and asks for the other one
+    ("巡视组除了财务科、人事科，还检查了哪一个科室？", "巡视组先后检查了财务科、人事科和审计科的账目。", "审计科"),
+    ("专项行动由市检察院和哪个单位联合开展？", "专项行动由市检察院与市公安局联合开展。", "市公安局"),
+    # the asked-for noun after a describing clause; a time noun wants a period; an unnamed organisation by its suffix
+    ("哪一部由检察机关制定的文件规范了听证程序？", "2020年，检察机关制定的《人民检察院审查案件听证工作规定》规范了听证程序。", "《人民检察院审查案件听证工作规定》"),
+    ("这种制度起源于哪一个朝代？", "据史料记载，这种制度起源于宋代，后来逐渐完善。", "宋代"),
+    ("哪一个组织发起了这项倡议？", "这项倡议由全国律师协会发起，得到广泛响应。", "全国律师协会"),
+    # where: a place, with the place words that follow it
+    ("第一批样本在哪里送检？", "第一批样本于6月3日在河北省石家庄市检验中心送检。", "河北省石家庄市检验中心"),
 ]
 
 
