@@ -116,15 +116,37 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         reason = _reason_clause(s, clauses, home)
         if reason is not None:
             return _span(sentence, *reason, offset, q)
-    if _informative(s, *anchored, q):
-        return _span(sentence, *anchored, offset, q)
-    # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
-    after = _after_noun(s, right, clauses)
-    lo, hi = after if after and _informative(s, *after, q) else home
+    whole = kind == "why" or _MANNER.search(q) is not None  # a reason or a manner is said in full
+    lo, hi = anchored
+    if not _informative(s, lo, hi, q):
+        # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
+        after = _after_noun(s, right, clauses)
+        lo, hi = after if after and _informative(s, *after, q) else home
+    if not whole:
+        lo, hi = _drop_restated(s, lo, hi, q)
     return _span(sentence, lo, hi, offset, q)
 
 
+def _drop_restated(s: str, a: int, b: int, q: str) -> tuple[int, int]:
+    """A clause without the words at its end that only restate the question:
+    经济发展则可通过减贫而降低自杀率 -> 经济发展 for 可通过减贫而降低自杀率的方法为哪一种.
+    (Dropping a restated start as well cost CMRC, whose answers keep their subject.)"""
+    import jieba
+
+    words = list(jieba.cut(s[a:b]))
+    j = len(words)
+    while j > 0 and all(ch in q or ch in _FILLER or not ch.strip() for ch in words[j - 1]):
+        j -= 1
+    if j < len(words) and words[j] in ("的", "之"):
+        return a, b  # 矩形的表格: the noun a 的 leads to stays
+    cut = sum(map(len, words[j:]))
+    if cut < 3 or b - a - cut < 3:
+        return a, b
+    return _trim(s, a, b - cut)
+
+
 # the question itself lists: A、B和哪一个 / 除了A还有哪 / 一种是A，另一种是
+_MANNER = re.compile(r"怎么|怎样|如何|因何")
 _WHERE = re.compile(r"哪里|哪儿|哪边|何地|何处")
 _LIST_HINT = re.compile(r"(?:和|与|及|跟|同|、|或)(?:哪|什么|谁|何)|还有|另一|另外一|除了")
 _CONJ = frozenset("和 与 及 以及 或 或者 跟 同 、".split())
