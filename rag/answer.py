@@ -23,6 +23,7 @@ from rag.text import fold, query_terms, split_sentences, terms
 __all__ = ["answer_question", "followup_terms", "rank_sentences"]
 
 _PASSAGES_READ = 6
+_WINDOW = 20
 _SHORT_SENTENCE = 40  # characters: a sentence this short may need the next one to be an answer
 _REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其该此这]")
 _ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
@@ -67,6 +68,23 @@ def _coverage(q_terms: Sequence[str], text: str, idf: dict[str, float], given: f
         return 0.0
     present = set(terms(text)) | given
     return sum(idf.get(t, 0.0) for t in q if t in present) / total
+
+
+def _window_coverage(q_terms: Sequence[str], text: str, idf: dict[str, float], width: int,
+                     given: frozenset[str] = frozenset()) -> float:
+    """Like :func:`_coverage`, within the ``width`` characters of ``text`` that hold the most."""
+    q = [t for t in set(q_terms) if idf.get(t, 0.0) > 0]
+    total = sum(idf[t] for t in q)
+    if total <= 0:
+        return 0.0
+    folded = fold(text)
+    occ = sorted((m.start(), t) for t in q for m in re.finditer(re.escape(t), folded))
+    base = sum(idf[t] for t in q if t in given)
+    best = 0.0
+    for i, (p, _) in enumerate(occ):
+        seen = {t for pos, t in occ[i:] if pos < p + width and t not in given}
+        best = max(best, sum(idf[t] for t in seen))
+    return (base + best) / total
 
 
 _WHERE = re.compile(r"哪里|哪儿|何处|何地|在哪|什么地方|哪个地方")
@@ -119,6 +137,7 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     cands = []
     for (doc_id, s, e, p), text, c in zip(spans, texts, cos):
         lex = _coverage(q_all, text, idf, titles[doc_id])
+        lex = 0.5 * lex + 0.5 * _window_coverage(q_all, text, idf, _WINDOW, titles[doc_id])
         score = 0.45 * lex + 0.35 * float(np.clip((c - 0.75) / 0.2, 0, 1)) + 0.20 * (p.score / best_p)
         if _fits(kind, where, text, question):
             score += 0.1  # a when/how-many/who/where question wants a date/number/name/place

@@ -10,8 +10,14 @@ answer swapped for an interrogative (X于哪一年成立 <- X于1998年成立), 
 2. questions asking when / how many want a date / quantity, who wants a name:
    the first such expression near the anchors, else in the clause that restates the
    question the most;
-3. when nothing is anchored, the answer is that clause: the part of the sentence
-   that says what the question asks about.
+3. a question that lists items of an enumeration in the sentence (除了A、B，还有
+   哪个 / A和哪一种) is answered by the item it does not name;
+4. which-questions (哪一座山脉, 哪个组织, 哪一条…的河流, 核心都市是哪一个) and where-
+   questions want a noun phrase: one ending in the asked-for noun, or naming a
+   person / place / organisation / period as that noun requires (jieba's tags, else
+   the phrase's suffix: …学会 is an organisation), or a 《title》 for a work;
+5. otherwise the anchored gap or the clause that says what the question asks
+   about, without words at its end that only repeat the question.
 
 Offsets are into the document: ``offset`` is the sentence's start there.
 """
@@ -87,8 +93,11 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     s = fold_aligned(sentence)
     clauses = _clauses(s)
     m = _KIND_RE[kind].search(q) or _TRAILING.search(q)
+    equated: list[str] = []
     if m.re is _TRAILING:
-        m = re.search("$", q)  # the answer follows the whole question
+        # 韩国的领导者为？ asks for a person as 领导者 does; the answer follows the whole question
+        equated = _equated_noun(q, m.start())
+        m = re.search("$", q)
     left, right = q[: m.start()], q[m.end() :]
     anchored = _anchored(s, left, right, clauses)
     home = _home_clause(s, clauses, q, TYPED.get(kind))
@@ -103,12 +112,15 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         if rest is not None:
             return _span(sentence, *rest, offset, q)
     head = _head_words(q, m.start(), m.end()) if kind == "what" and m.group() != "哪些" else []
+    gap = anchored[1] - anchored[0]
+    settled = 0 < gap <= 12 and _informative(s, *anchored, q)  # the gap between anchors is a short answer
+    if equated and _head_category(equated) is not None and not settled:
+        head = equated
     if kind == "who" or head:
         best = _best_phrase(s, q, kind, head, anchored)
         if best is not None:
             return _span(sentence, *best[:2], offset, q)
-    gap = anchored[1] - anchored[0]
-    if kind == "what" and _WHERE.match(q, m.start()) and not (0 < gap <= 12 and _informative(s, *anchored, q)):
+    if kind == "what" and _WHERE.match(q, m.start()) and not settled:
         best = _best_phrase(s, q, kind, [], anchored, wanted="place")
         if best is not None and best[2] == "place":
             return _span(sentence, *best[:2], offset, q)
@@ -397,9 +409,17 @@ def _measured_head(q: str, start: int, words: list[tuple[str, str]]) -> list[str
     if words and words[0][1] not in ("x", "p", "d", "uj", "r") and words[0][0] not in _FILLER:
         return [words[0][0]]
     if not words and re.search(r"(?:是|为)$", q[:start]):
-        before = [tuple(p) for p in jieba.posseg.cut(q[max(0, start - 12) : start - 1])]
-        if before and before[-1][1].startswith("n"):
-            return [before[-1][0]]
+        return _equated_noun(q, start - 1)
+    return []
+
+
+def _equated_noun(q: str, end: int) -> list[str]:
+    """The noun just before ``end`` (where 是/为 starts): 核心都市是… -> [都市]."""
+    import jieba.posseg
+
+    before = [tuple(p) for p in jieba.posseg.cut(q[max(0, end - 12) : end])]
+    if before and before[-1][1].startswith("n"):
+        return [before[-1][0]]
     return []
 
 
