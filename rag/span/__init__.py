@@ -1,0 +1,153 @@
+"""Stage 6: the short answer inside a chosen sentence (``Answer.short``).
+
+No reader model ships through PyPI for Chinese, so the span comes from the
+question's own shape. A factoid question is usually its answer sentence with the
+answer swapped for an interrogative (X于哪一年成立 <- X于1998年成立), so:
+
+1. the question is cut at its interrogative; the words just before it are looked
+   up in the sentence (the answer follows them) and the words just after it (the
+   answer precedes them): the gap between the two anchors is the answer;
+2. questions asking when / how many want a date / quantity, who wants a name:
+   the first such expression near the anchors, else in the clause that restates the
+   question the most;
+3. a question that lists items of an enumeration in the sentence (除了A、B，还有
+   哪个 / A和哪一种) is answered by the item it does not name;
+4. which-questions (哪一座山脉, 哪个组织, 哪一条…的河流, 核心都市是哪一个) and where-
+   questions want a noun phrase: one ending in the asked-for noun, or naming a
+   person / place / organisation / period as that noun requires (jieba's tags, else
+   the phrase's suffix: …学会 is an organisation), or a 《title》 for a work;
+5. otherwise the anchored gap or the clause that says what the question asks
+   about, without words at its end that only repeat the question.
+
+Offsets are into the document: ``offset`` is the sentence's start there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.records import ShortAnswer
+from rag.span.clauses import (
+    LEAD,
+    REASON,
+    TRAIL,
+    after_noun,
+    anchored_gap,
+    drop_restated,
+    home_clause,
+    informative,
+    reason_clause,
+    split_clauses,
+    trim,
+)
+from rag.span.phrases import LIST_HINT, best_phrase, equated_noun, head_category, head_words, list_rest
+from rag.span.typed import TYPED, typed_span
+from rag.text import fold_aligned
+
+__all__ = ["TYPED", "question_kind", "short_answer", "warm_up"]
+
+_KINDS = [
+    (
+        "when",
+        re.compile(r"哪天|哪一天|何时|何年|什么时候|哪年|哪一年|几月|几日|什么时间|什么年代|哪个年代|哪一个年代|日期"),
+    ),
+    ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
+    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
+    ("why", re.compile(r"为什么|为何|什么原因|原因是")),
+    ("what", re.compile(r"什么|甚么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么|何")),
+    # no interrogative, the question stops where the answer would go: 李白描写秦岭山路的作品是？
+    ("what", re.compile(r"(?:是|为|称为|称之为|叫|叫做|或是|是指|指的是|包括)$")),
+]
+_KIND_RE = dict(_KINDS[:-1])
+_TRAILING = _KINDS[-1][1]
+_MAX_SHORT = 100  # characters: no short answer is longer
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now rather than on the first question."""
+    import jieba
+
+    jieba.initialize()
+
+
+def question_kind(question: str) -> str | None:
+    """when / who / number / why / what, from the interrogative the question uses."""
+    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    for name, pat in _KINDS:
+        if pat.search(q):
+            return name
+    return None
+
+
+def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
+    """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
+    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    kind = question_kind(q)
+    if kind is None or not sentence.strip():
+        return None
+    s = fold_aligned(sentence)
+    clauses = split_clauses(s)
+    m = _KIND_RE[kind].search(q) or _TRAILING.search(q)
+    equated: list[str] = []
+    if m.re is _TRAILING:
+        # 韩国的领导者为？ asks for a person as 领导者 does; the answer follows the whole question
+        equated = equated_noun(q, m.start())
+        m = re.search("$", q)
+    left, right = q[: m.start()], q[m.end() :]
+    anchored = anchored_gap(s, left, right, clauses)
+    home = home_clause(s, clauses, q, TYPED.get(kind))
+
+    if kind in TYPED:
+        for lo, hi in (anchored, home, (0, len(s))):
+            typed = typed_span(kind, sentence, lo, hi, q) if hi > lo else None
+            if typed is not None:
+                return _span(sentence, *typed, offset, q)
+    if kind in ("what", "who") and LIST_HINT.search(q):
+        rest = list_rest(s, q, clauses)
+        if rest is not None:
+            return _span(sentence, *rest, offset, q)
+    head = head_words(q, m.start(), m.end()) if kind == "what" and m.group() != "哪些" else []
+    gap = anchored[1] - anchored[0]
+    settled = 0 < gap <= 12 and informative(s, *anchored, q)  # the gap between anchors is a short answer
+    if equated and head_category(equated) is not None and not settled:
+        head = equated
+    if kind == "who" or head:
+        best = best_phrase(s, q, kind, head, anchored)
+        if best is not None:
+            return _span(sentence, *best[:2], offset, q)
+    if kind == "what" and _WHERE.match(q, m.start()) and not settled:
+        best = best_phrase(s, q, kind, [], anchored, wanted="place")
+        if best is not None and best[2] == "place":
+            return _span(sentence, *best[:2], offset, q)
+    if kind == "why" and not REASON.match(s[anchored[0] : anchored[1]]):
+        reason = reason_clause(s, clauses, home)
+        if reason is not None:
+            return _span(sentence, *reason, offset, q)
+    whole = kind == "why" or _MANNER.search(q) is not None  # a reason or a manner is said in full
+    lo, hi = anchored
+    if not informative(s, lo, hi, q):
+        # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
+        after = after_noun(s, right, clauses)
+        lo, hi = after if after and informative(s, *after, q) else home
+    if not whole:
+        lo, hi = drop_restated(s, lo, hi, q)
+    return _span(sentence, lo, hi, offset, q)
+
+
+# the question itself lists: A、B和哪一个 / 除了A还有哪 / 一种是A，另一种是
+_MANNER = re.compile(r"怎么|怎样|如何|因何")
+_WHERE = re.compile(r"哪里|哪儿|哪边|何地|何处")
+
+
+def _span(sentence: str, a: int, b: int, offset: int, q: str) -> ShortAnswer | None:
+    """The trimmed span as a ``ShortAnswer``; ``None`` when empty, too long to be short, or
+    nothing but the question's own words."""
+    a, b = trim(sentence, a, b, lead=" ，,、：:", trail=TRAIL.replace("的", "").replace("”", ""))
+    if b > a and fold_aligned(sentence[a:b]) in q:
+        # only the question's own subject (什么是冠夫姓 <- 冠夫姓，指…): the rest of the sentence says what it is
+        a, b = trim(sentence, b, len(sentence), lead=LEAD + "）)」』》", trail=TRAIL)
+        if b <= a or fold_aligned(sentence[a:b]) in q:
+            return None
+    if b <= a or b - a > _MAX_SHORT:
+        return None
+    return ShortAnswer(sentence[a:b], offset + a, offset + b)

@@ -1,0 +1,170 @@
+"""Clauses of a sentence and the gap between the question's anchors in them.
+
+All functions take the folded sentence ``s`` and return ``(start, end)`` offsets into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import strip_question_words
+
+_OPEN, _CLOSE = "（(《「『“【〈[", "）)》」』”】〉]"
+_CLAUSE_END = "，,；;：:。！？!?\n"
+FILLER = set("的是了在和与及有为于也而其之这那该此")
+LEAD = "是为了在于，,、：:“\"'‘ "
+TRAIL = "，,。；;：:”\"'’ 的"
+REASON = re.compile(r"^(?:因为|由于|以便|以防|以免|为了|以|因)")
+_MAX_SPAN = 60  # characters: an anchored gap longer than this is not trusted
+
+
+def split_clauses(s: str) -> list[tuple[int, int]]:
+    """Clause spans: cut at commas, semicolons, colons and stops outside brackets and quotes."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in _CLAUSE_END and depth == 0:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(s)))
+    return [(a, b) for a, b in (trim(s, a, b, " \t", " \t") for a, b in out) if b > a]
+
+
+def trim(s: str, a: int, b: int, lead: str = LEAD, trail: str = TRAIL) -> tuple[int, int]:
+    while a < b and s[a] in lead:
+        a += 1
+    while b > a and s[b - 1] in trail:
+        b -= 1
+    # a bracket or quote left open at one end is closed or dropped
+    if a < b and s[b - 1] in _OPEN:
+        b -= 1
+    if a < b and s[a] in _CLOSE:
+        a += 1
+    return a, b
+
+
+def clause_of(clauses: list[tuple[int, int]], pos: int, *, before: bool) -> tuple[int, int]:
+    """The clause holding ``pos``; at a clause break, the one ``before`` it or the one after."""
+    for a, b in clauses:
+        if a <= pos <= b:
+            return a, b
+    if before:
+        return max(((a, b) for a, b in clauses if b <= pos), default=(0, pos))
+    return min(((a, b) for a, b in clauses if a >= pos), default=(pos, pos))
+
+
+def anchored_gap(s: str, left: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int]:
+    """The gap between the question's words before and after its interrogative, in ``s``.
+
+    The words just after the interrogative mark the end, the words just before it
+    the start. When an anchor occurs several times, the occurrence preceded by the
+    most of the question's other characters wins. The answer does not leave the
+    clause the anchor is in. ``(0, 0)`` when neither anchor is found.
+    """
+
+    def longest(part: str, suffix: bool) -> str:
+        for n in range(min(len(part), 12), 1, -1):
+            piece = part[-n:] if suffix else part[:n]
+            if piece in s:
+                return piece
+        return ""
+
+    context = set(left) - FILLER
+
+    def context_score(end_of_left: int, n: int) -> int:
+        window = s[max(0, end_of_left - n - 15) : end_of_left - n]
+        return sum(ch in context for ch in window)
+
+    rpiece = longest(right, False)
+    rights = [m.start() for m in re.finditer(re.escape(rpiece), s)] if rpiece else []
+    start = end = None
+    for n in range(min(len(left), 12), 1, -1):
+        piece = left[-n:]
+        pairs = []
+        for m in re.finditer(re.escape(piece), s):
+            after = [r for r in rights if r >= m.end()]
+            if not rights:
+                pairs.append((context_score(m.end(), n), 0, m.end(), None))
+            elif after:
+                pairs.append((context_score(m.end(), n), -(after[0] - m.end()), m.end(), after[0]))
+        if pairs:
+            _, _, start, end = max(pairs)
+            break
+    else:
+        end = rights[0] if rights else None
+    if start is None and end is None:
+        return (0, 0)
+    if end is not None:  # the clause before the right anchor, from the left anchor on
+        a, _ = clause_of(clauses, end, before=True)
+        start = max(start or 0, a)
+    else:
+        while start < len(s) and s[start] in "“\"'‘「『 ":
+            start += 1  # an answer in quotes: 任务是“两个维护”
+        _, end = clause_of(clauses, start, before=False)
+    return trim(s, start, max(start, end))
+
+
+def informative(s: str, a: int, b: int, q: str) -> bool:
+    """A span that says something the question does not."""
+    new = [ch for ch in s[a:b] if ch not in q and not ch.isspace()]
+    return 0 < b - a <= _MAX_SPAN and 2 * len(new) >= b - a
+
+
+def home_clause(s: str, clauses: list[tuple[int, int]], q: str, typed: re.Pattern | None) -> tuple[int, int]:
+    """The clause that restates the question the most (its words and word pairs)."""
+    content = strip_question_words(q)
+    chars = {ch for ch in content if not ch.isspace() and ch not in FILLER}
+    pairs = {content[i : i + 2] for i in range(len(content) - 1)}
+
+    def score(c: tuple[int, int]) -> float:
+        text = s[c[0] : c[1]]
+        overlap = sum(p in text for p in pairs) + 0.5 * len(chars & set(text))
+        new = sum(ch not in q for ch in text)
+        fits = typed is not None and typed.search(text) is not None
+        return overlap + (2.0 if fits else 0.0) + (0.0 if new >= 2 else -3.0)
+
+    if not clauses:
+        return (0, 0)
+    a, b = max(clauses, key=score)
+    return trim(s, a, b)
+
+
+def reason_clause(s: str, clauses: list[tuple[int, int]], home: tuple[int, int]) -> tuple[int, int] | None:
+    """For a why-question: a clause opened by 因为/由于/以/为了 …, nearest the home clause."""
+    marked = [c for c in clauses if REASON.match(s[c[0] : c[1]])]
+    if not marked:
+        return None
+    a, b = min(marked, key=lambda c: abs(c[0] - home[0]))
+    return trim(s, a, b, lead=" ")
+
+
+def after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The rest of the clause after the question's words that follow its interrogative
+    (特点) when the sentence goes on with 是/为/包括/在于 …"""
+    for n in range(min(len(right), 8), 1, -1):
+        m = re.search(re.escape(right[:n]) + r"(?:主要)?(?:是|为|包括|在于|有|：|:)", s)
+        if m:
+            _, end = clause_of(clauses, m.end(), before=False)
+            return trim(s, m.end(), end)
+    return None
+
+
+def drop_restated(s: str, a: int, b: int, q: str) -> tuple[int, int]:
+    """A clause without the words at its end that only restate the question:
+    经济发展则可通过减贫而降低自杀率 -> 经济发展 for 可通过减贫而降低自杀率的方法为哪一种.
+    (Dropping a restated start as well cost CMRC, whose answers keep their subject.)"""
+    import jieba
+
+    words = list(jieba.cut(s[a:b]))
+    j = len(words)
+    while j > 0 and all(ch in q or ch in FILLER or not ch.strip() for ch in words[j - 1]):
+        j -= 1
+    if j < len(words) and words[j] in ("的", "之"):
+        return a, b  # 矩形的表格: the noun a 的 leads to stays
+    cut = sum(map(len, words[j:]))
+    if cut < 3 or b - a - cut < 3:
+        return a, b
+    return trim(s, a, b - cut)
