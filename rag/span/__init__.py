@@ -53,7 +53,8 @@ _KINDS = [
     ),
     ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
     ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
-    ("why", re.compile(r"为什么|为何|什么原因|原因是")),
+    # 为什么/为何 asks why, except as 称为什么 (called what)
+    ("why", re.compile(r"(?<![称名成作改视叫])(?:为什么|为何)|什么原因|原因是")),
     ("what", re.compile(r"什么|甚么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么|何")),
     # no interrogative, the question stops where the answer would go: 李白描写秦岭山路的作品是？
     ("what", re.compile(r"(?:是|为|称为|称之为|叫|叫做|或是|是指|指的是|包括)$")),
@@ -70,9 +71,15 @@ def warm_up() -> None:
     jieba.initialize()
 
 
+def _normalise(question: str) -> str:
+    """Folded, without the closing punctuation; a closing X为何 (X is what) reads as X是."""
+    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    return q[:-2] + "是" if q.endswith(("为何", "是何")) else q
+
+
 def question_kind(question: str) -> str | None:
     """when / who / number / why / what, from the interrogative the question uses."""
-    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    q = _normalise(question)
     for name, pat in _KINDS:
         if pat.search(q):
             return name
@@ -81,7 +88,7 @@ def question_kind(question: str) -> str | None:
 
 def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
     """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
-    q = fold_aligned(question.strip().rstrip("？?。!！/ "))
+    q = _normalise(question)
     kind = question_kind(q)
     if kind is None or not sentence.strip():
         return None
