@@ -36,6 +36,7 @@ from rag.span.clauses import (
     drop_restated,
     home_clause,
     informative,
+    named_as,
     reason_clause,
     split_clauses,
     trim,
@@ -126,6 +127,11 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         best = best_phrase(s, q, kind, [], anchored, wanted="place")
         if best is not None and best[2] == "place":
             return _span(sentence, *best[:2], offset, q)
+    subject = _defined(q, m, left, right) if kind == "what" else None
+    if subject and subject in s:
+        called = named_as(s, subject)
+        if called is not None and informative(s, *called, q):
+            return _span(sentence, *called, offset, q)
     if kind == "why" and not REASON.match(s[anchored[0] : anchored[1]]):
         reason = reason_clause(s, clauses, home)
         if reason is not None:
@@ -141,9 +147,19 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     return _span(sentence, lo, hi, offset, q)
 
 
-# the question itself lists: A、B和哪一个 / 除了A还有哪 / 一种是A，另一种是
 _MANNER = re.compile(r"怎么|怎样|如何|因何")
 _WHERE = re.compile(r"哪里|哪儿|哪边|何地|何处")
+
+
+def _defined(q: str, m: re.Match, left: str, right: str) -> str | None:
+    """The term a definition question asks about: 什么是X / X是什么 / X指的是什么 -> X."""
+    if m.group() == "什么" and right.startswith("是"):
+        subject = right[1:]
+    elif not right and re.search(r"(?:指的是|是指|是|指)$", left):
+        subject = re.sub(r"(?:指的是|是指|是|指)$", "", left)
+    else:
+        return None
+    return subject if len(subject) >= 2 else None
 
 
 def _span(sentence: str, a: int, b: int, offset: int, q: str) -> ShortAnswer | None:

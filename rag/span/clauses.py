@@ -152,6 +152,19 @@ def after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int,
     return None
 
 
+_NAMED_AS = r"(?:被|又|亦|也)?(?:称为|称作|称之为|叫做|叫作|名为|简称为?|统称为?|通称为?)(?:是)?[「“\"]?"
+
+
+def named_as(s: str, subject: str) -> tuple[int, int] | None:
+    """What the sentence calls ``subject``: 由独裁体制转变成民主体制的过程，称为民主化 answers
+    什么是民主化 with the words before 称为, back to the sentence's start or a semicolon."""
+    m = re.search(_NAMED_AS + re.escape(subject), s)
+    if m is None:
+        return None
+    a = max(s.rfind("；", 0, m.start()), s.rfind(";", 0, m.start())) + 1
+    return trim(s, a, m.start())
+
+
 def drop_restated(s: str, a: int, b: int, q: str) -> tuple[int, int]:
     """A clause without the words at its end that only restate the question:
     经济发展则可通过减贫而降低自杀率 -> 经济发展 for 可通过减贫而降低自杀率的方法为哪一种.
