@@ -32,7 +32,7 @@ from rag.text import fold
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import load_squad_answers, write_corpus  # noqa: E402
 
-THRESHOLDS = [round(0.05 * i, 2) for i in range(21)]
+THRESHOLDS = [round(0.01 * i, 2) for i in range(101)]
 _STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -59,7 +59,7 @@ def char_f1(pred: str, gold: str) -> float:
 def tradeoff(answerable: list[float], unanswerable: list[float]) -> list[dict]:
     """Answered-rate on answerable vs false-answer rate on unanswerable, per threshold.
 
-    >>> tradeoff([0.9, 0.5], [0.2, 0.6])[10]
+    >>> tradeoff([0.9, 0.5], [0.2, 0.6])[50]
     {'threshold': 0.5, 'answered': 1.0, 'false_answers': 0.5}
     """
     out = []
@@ -149,8 +149,9 @@ def main() -> None:
               f"{r['answered_at_that_threshold']:.3f}, false answers on unanswerable "
               f"{r['false_answers_at_that_threshold']:.3f}")
         print("  threshold  answered  false-answers")
-        for p in r["tradeoff"]:
-            print(f"  {p['threshold']:9.2f}  {p['answered']:8.3f}  {p['false_answers']:13.3f}")
+        for p in r["tradeoff"]:  # every 0.05, and each 0.01 step around the operating point
+            if round(p["threshold"] * 100) % 5 == 0 or abs(p["threshold"] - r["threshold_at_95_answered"]) < 0.035:
+                print(f"  {p['threshold']:9.2f}  {p['answered']:8.3f}  {p['false_answers']:13.3f}")
 
 
 if __name__ == "__main__":
