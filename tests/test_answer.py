@@ -64,3 +64,20 @@ def test_followups_borrow_terms_only_when_needed():
     assert "督导" in followup_terms("他还强调了什么？", ["中央第七督导组组长是谁？"])
     assert followup_terms("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？", ["巡视"]) == []
     assert followup_terms("他说了什么？", []) == []
+
+
+def test_window_coverage_rewards_question_words_close_together():
+    from rag.answer import _coverage, _window_coverage
+    from rag.text import query_terms
+
+    q = query_terms("市检察院办理了多少件公益诉讼案件？")
+    idf = dict.fromkeys(q, 1.0)
+    close = "今年以来，市检察院办理公益诉讼案件56件，同比上升12%。"
+    spread = "市检察院召开会议，部署全年工作，要求各部门加强协作，依法办理各类案件，积极推进公益诉讼。"
+    # the same words are present in both sentences ...
+    assert _coverage(q, close, idf) == pytest.approx(_coverage(q, spread, idf), abs=0.15)
+    # ... but only one says them together
+    assert _window_coverage(q, close, idf, 20) > _window_coverage(q, spread, idf, 20) + 0.2
+    # title words are given: they count wherever the sentence is
+    title = frozenset(query_terms("市检察院"))
+    assert _window_coverage(q, spread, idf, 20, title) > _window_coverage(q, spread, idf, 20)
