@@ -37,6 +37,8 @@ CASES = [
     # what the sentence calls the term a definition question asks about
     ("什么是认罪认罚从宽？", "犯罪嫌疑人自愿如实供述罪行并接受处罚的，可以依法从宽处理，称为认罪认罚从宽。",
      "犯罪嫌疑人自愿如实供述罪行并接受处罚的，可以依法从宽处理"),
+    # a transliterated name is held together by its middle dots, even when jieba does not tag it
+    ("谁第一个完成了这次横渡？", "据报道，1903年罗尔德·阿蒙森第一个完成了这次横渡。", "罗尔德·阿蒙森"),
     # where: a place, with the place words that follow it
     ("第一批样本在哪里送检？", "第一批样本于6月3日在河北省石家庄市检验中心送检。", "河北省石家庄市检验中心"),
 ]

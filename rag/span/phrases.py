@@ -125,6 +125,33 @@ def noun_phrases(s: str) -> list[tuple[int, int, str | None]]:
         out.append((start, pos, None))
     out.extend((m.start(), m.end(), None) for m in re.finditer(r"《[^》]{1,30}》|「[^」]{1,30}」|“[^”]{1,30}”", s))
     out.extend((m.start(), m.end(), "time") for m in DATE.finditer(s))
+    dotted = _dotted_names(words)
+    # a tagged part of a dotted name (尔德·阿蒙森 of 罗尔德·阿蒙森) is not a name of its own
+    out = [
+        p for p in out if p[2] != "person" or not any(a <= p[0] and p[1] <= b and p[:2] != (a, b) for a, b, _ in dotted)
+    ]
+    return out + dotted
+
+
+def _dotted_names(words: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """Transliterated names are written with a middle dot (罗尔德·阿蒙森); jieba rarely tags
+    them, so the words on either side of each dot make a person's name."""
+    starts, pos = [], 0
+    for word, _ in words:
+        starts.append(pos)
+        pos += len(word)
+    out, i = [], 1
+    while i < len(words) - 1:
+        if words[i][0] in "·•・" and words[i - 1][0].isalpha() and words[i + 1][0].isalpha():
+            k = i - 1  # jieba may split off the name's first character: 罗/j 尔德/nrt
+            while k > 0 and len(words[k - 1][0]) == 1 and words[k - 1][1] in ("j", "nr", "nrt", "ng", "nz"):
+                k -= 1
+            a, j = starts[k], i
+            while j < len(words) - 1 and words[j][0] in "·•・" and words[j + 1][0].isalpha():
+                j += 2
+            out.append((a, starts[j - 1] + len(words[j - 1][0]), "person"))
+            i = j
+        i += 1
     return out
 
 
@@ -190,7 +217,7 @@ def best_phrase(
         if text.startswith("《") and wanted is None and kind == "what":
             score += 2.0  # a title names the work, law or paper asked for
         if wanted and category == wanted:
-            score += 2.0 if wanted == "time" else 3.0
+            score += {"time": 2.0, "person": 4.0}.get(wanted, 3.0)
         if anchored[1] > anchored[0] and anchored[0] <= a and b <= anchored[1]:
             score += 2.0
         near = sum(1 for h in hits if -12 <= h - b <= 12 or -12 <= a - h <= 12)
