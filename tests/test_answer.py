@@ -39,6 +39,8 @@ CASES = [
      "犯罪嫌疑人自愿如实供述罪行并接受处罚的，可以依法从宽处理"),
     # a transliterated name is held together by its middle dots, even when jieba does not tag it
     ("谁第一个完成了这次横渡？", "据报道，1903年罗尔德·阿蒙森第一个完成了这次横渡。", "罗尔德·阿蒙森"),
+    # X的N是什么: what follows the noun N in the sentence
+    ("这种化合物的分子式是什么？", "该化合物由乙酸衍生而来，分子式为C2H5NO，易溶于水。", "C2H5NO"),
     # where: a place, with the place words that follow it
     ("第一批样本在哪里送检？", "第一批样本于6月3日在河北省石家庄市检验中心送检。", "河北省石家庄市检验中心"),
 ]

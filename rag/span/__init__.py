@@ -37,6 +37,7 @@ from rag.span.clauses import (
     home_clause,
     informative,
     named_as,
+    noun_then,
     reason_clause,
     split_clauses,
     trim,
@@ -136,6 +137,11 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         reason = reason_clause(s, clauses, home)
         if reason is not None:
             return _span(sentence, *reason, offset, q)
+    if kind == "what" and not settled and not right and re.search(r"(?:是|为)$", left):
+        noun = equated_noun(q, len(left) - 1)  # 林郁智的艺名是什么 <- 艺名纳豆
+        told = noun_then(s, noun[0], clauses) if noun and len(noun[0]) >= 2 else None
+        if told is not None and informative(s, *told, q):
+            return _span(sentence, *told, offset, q)
     whole = kind == "why" or _MANNER.search(q) is not None  # a reason or a manner is said in full
     lo, hi = anchored
     if not informative(s, lo, hi, q):

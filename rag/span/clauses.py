@@ -152,6 +152,16 @@ def after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int,
     return None
 
 
+def noun_then(s: str, noun: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """What follows the asked-for noun in the sentence, to its clause's end: 艺名纳豆 and
+    分子式为CHCONH answer 林郁智的艺名是什么 and 乙酰胺的分子式是什么."""
+    m = re.search(re.escape(noun) + r"(?:是|为|叫做|叫|称为|：|:)?", s)
+    if m is None or m.end() >= len(s) or s[m.end()] in "的之，,。":
+        return None
+    _, end = clause_of(clauses, m.end(), before=False)
+    return trim(s, m.end(), end)
+
+
 _NAMED_AS = r"(?:被|又|亦|也)?(?:称为|称作|称之为|叫做|叫作|名为|简称为?|统称为?|通称为?)(?:是)?[「“\"]?"
 
 
