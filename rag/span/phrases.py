@@ -188,6 +188,9 @@ def _suffix_category(text: str) -> str | None:
     return None
 
 
+_SUBJECT_BONUS = 1.2  # a phrase that opens its clause is often what the clause is about
+
+
 def best_phrase(
     s: str, q: str, kind: str, head: list[str], anchored: tuple[int, int], wanted: str | None = None
 ) -> tuple[int, int, str | None] | None:
@@ -224,6 +227,8 @@ def best_phrase(
         score += min(near, 6) * 0.4
         if hits:
             score -= 0.05 * min(min(abs(h - a), abs(h - b)) for h in hits)
+        if a == 0 or s[a - 1] in "，,；;：:":
+            score += _SUBJECT_BONUS
         if score > best_score:
             best, best_score = (a, b, category), score
     return best
