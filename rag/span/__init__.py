@@ -107,10 +107,9 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     home = home_clause(s, clauses, q, TYPED.get(kind))
 
     if kind in TYPED:
-        for lo, hi in (anchored, home, (0, len(s))):
-            typed = typed_span(kind, sentence, lo, hi, q) if hi > lo else None
-            if typed is not None:
-                return _span(sentence, *typed, offset, q)
+        typed = typed_span(kind, s, [r for r in (anchored, home, (0, len(s))) if r[1] > r[0]], q)
+        if typed is not None:
+            return _span(sentence, *typed, offset, q)
     if kind in ("what", "who") and LIST_HINT.search(q):
         rest = list_rest(s, q, clauses)
         if rest is not None:

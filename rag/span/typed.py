@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from rag.text import fold_aligned
-
 _NUM = r"(?:[0-9０-９][0-9０-９,，.]*[0-9０-９]|[0-9０-９]|[一二三四五六七八九十百千万亿两零〇]+)"
 _UNIT = (
     r"(?:[%％]|(?:平方|立方)?(?:公里|千米|公尺|公分|公斤|公顷|厘米|毫米|英里|英尺|英寸|米|呎|吋)|亿元|万元|美元|港元|元"
@@ -17,7 +15,7 @@ NUMBER = re.compile(
     rf"(?:\s*(?:至|到|-|－|~|～)\s*{_NUM})?[多余]?[万亿]?\s*{_UNIT}?"
 )
 DATE = re.compile(
-    r"(?:公元前?|西元前?)?(?:\d{2,4}|[一二三四五六七八九〇零]{4})年(?:\d{1,2}月(?:\d{1,2}日)?(?:[上下]午)?)?"
+    r"(?<!\d)\d{2}年代|(?:公元前?|西元前?)?(?:\d{2,4}|[一二三四五六七八九〇零]{4})年(?:\d{1,2}月(?:\d{1,2}日)?(?:[上下]午)?)?"
     r"(?:\s*(?:至|到|-|－)\s*\d{2,4}年)?"
     r"|\d{1,2}月\d{1,2}日(?:[上下]午)?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}世纪(?:\d{1,2}年代)?(?:[初中末])?"
 )
@@ -26,17 +24,70 @@ _YEAR = re.compile(r"^(?:公元前?|西元前?)?\d{3,4}年$")
 _BARE_CHINESE_NUMBER = re.compile(r"^[一二三四五六七八九十百千万亿两零〇]+$")
 
 
-def typed_span(kind: str, sentence: str, lo: int, hi: int, q: str) -> tuple[int, int] | None:
-    """The first date / quantity starting in ``sentence[lo:hi]`` that the question does not
-    itself mention; it may run past ``hi`` (3|股调查组). A year or a bare 十 is no answer to
-    how many (2007年的人口有多少 -> 91606人)."""
+def typed_span(kind: str, s: str, ranges: list[tuple[int, int]], q: str) -> tuple[int, int] | None:
+    """The date / quantity of folded ``s`` that answers question ``q``, looked for in each
+    of ``ranges`` in turn (one may run past its range's end: 3|股调查组).
+
+    Never one the question itself mentions. For how many: never a year or a bare 十
+    (2007年的人口有多少 -> 91606人) nor the month or day of a date; an ordinal for 第几
+    (第几代 -> 第三代); else the first in the unit the question asks in (几岁 -> 40岁,
+    多少名 -> 224名; 多久 -> a duration), else the first.
+    """
+    if kind == "number" and "第几" in q:
+        for lo, hi in ranges:
+            for m in _ORDINAL.finditer(s, lo, hi):
+                if m.group() not in q:
+                    return m.start(), m.end()
+    found = [_candidates(kind, s, lo, hi, q) for lo, hi in ranges]
+    asked = _asked_units(q) if kind == "number" else _asked_precision(q)
+    for spans in found:  # the nearest range holding one in the asked unit ...
+        for a, b in spans:
+            if asked is not None and asked.search(s[a:b]):
+                return a, b
+    for spans in found:  # ... else the first one found
+        if spans:
+            return spans[0]
+    return None
+
+
+def _candidates(kind: str, s: str, lo: int, hi: int, q: str) -> list[tuple[int, int]]:
     pat = TYPED[kind]
-    for m in pat.finditer(sentence, lo, hi):
-        full = pat.match(sentence, m.start())
-        text = fold_aligned(full.group()).strip()
+    found = []
+    for m in pat.finditer(s, lo, hi):
+        full = pat.match(s, m.start())
+        text = full.group().strip()
         if not text or text in q:
             continue
-        if kind == "number" and (_BARE_CHINESE_NUMBER.match(text) or _YEAR.match(text) and "年" not in q):
-            continue
-        return full.start(), full.end()
+        if kind == "number":
+            if _BARE_CHINESE_NUMBER.match(text) or _YEAR.match(text) and "年" not in q:
+                continue
+            if s[full.end() : full.end() + 1] in ("月", "日", "号") and not text[-1:].isalpha():
+                continue  # 6|月17日: part of a date
+        found.append((full.start(), full.end()))
+    return found
+
+
+_ORDINAL = re.compile(r"第[0-9一二三四五六七八九十百]+(?:[位名个代届次类级组]{1,2})?")
+
+
+def _asked_precision(q: str) -> re.Pattern | None:
+    """What a when-question names: 哪一年 -> a year, 什么年代 -> a decade, 哪天 -> a day."""
+    if "年代" in q:
+        return re.compile("年代$")
+    if "世纪" in q:
+        return re.compile("世纪")
+    if re.search(r"哪天|哪一天|几日|几号|日期", q):
+        return re.compile("[日号午]$")
+    if re.search(r"几月|哪个月|哪一个月", q):
+        return re.compile("月")
+    if re.search(r"哪一?年|何年|几年", q):
+        return re.compile(r"^(?:公元前?|西元前?)?\d{3,4}年")
     return None
+
+
+def _asked_units(q: str) -> re.Pattern | None:
+    """The unit a how-many question counts in: 几岁 -> 岁, 多少名 -> 名, 多久 -> durations."""
+    if re.search(r"多久|多长时间|多少时间|几年|多少年", q):
+        return re.compile("(?:年|个月|月|周|天|日|小时|分钟|秒|世纪)$")
+    m = re.search(r"(?:多少|几)个?([^\s，。？！的是在])", q)
+    return re.compile(re.escape(m.group(1)) + "$") if m else None
