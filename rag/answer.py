@@ -98,7 +98,7 @@ def _fits(kind: str | None, where: bool, text: str, question: str) -> bool:
     if where:
         return bool(_PLACE.search(text))
     if kind in TYPED:
-        return bool(TYPED[kind].search(text))
+        return bool(TYPED[kind].search(fold(text)))
     if kind == "who":
         import jieba.posseg
 
