@@ -54,12 +54,12 @@ _KINDS = [
         re.compile(r"哪天|哪一天|何时|何年|什么时候|哪年|哪一年|几月|几日|什么时间|什么年代|哪个年代|哪一个年代|日期"),
     ),
     ("who", re.compile(r"由谁|是谁|谁|哪位|什么人|何人")),
-    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚")),
+    ("number", re.compile(r"多少|几个|几次|几年|几|多久|多长|多高|多大|多重|多远|多深|多宽|多厚|多快|百分比")),
     # 为什么/为何 asks why, except as 称为什么 (called what)
     ("why", re.compile(r"(?<![称名成作改视叫])(?:为什么|为何)|什么原因|原因是")),
     ("what", re.compile(r"什么|甚么|哪些|哪个|哪里|哪儿|哪|何地|何处|如何|怎样|怎么|何")),
     # no interrogative, the question stops where the answer would go: 李白描写秦岭山路的作品是？
-    ("what", re.compile(r"(?:是|为|称为|称之为|叫|叫做|或是|是指|指的是|包括)$")),
+    ("what", re.compile(r"(?:是|为|称为|称之为|叫|叫做|或是|是指|指的是|包括|以及|和|与|及|记成|定义于)$")),
 ]
 _KIND_RE = dict(_KINDS[:-1])
 _TRAILING = _KINDS[-1][1]

@@ -13,7 +13,7 @@ from rag.span.clauses import FILLER
 from rag.span.typed import DATE
 from rag.text import strip_question_words
 
-LIST_HINT = re.compile(r"(?:和|与|及|跟|同|、|或)(?:哪|什么|谁|何)|还有|另一|另外一|除了")
+LIST_HINT = re.compile(r"(?:和|与|及|跟|同|、|或)(?:哪|什么|谁|何)|还有|另一|另外一|除了|(?:和|与|及)$")
 _CONJ = frozenset(["和", "与", "及", "以及", "或", "或者", "跟", "同", "、"])
 _ITEM = ("n", "nr", "ns", "nt", "nz", "j", "eng", "m", "q", "b", "t")
 
