@@ -43,6 +43,9 @@ CASES = [
     # what the sentence calls the term a definition question asks about
     ("什么是认罪认罚从宽？", "犯罪嫌疑人自愿如实供述罪行并接受处罚的，可以依法从宽处理，称为认罪认罚从宽。",
      "犯罪嫌疑人自愿如实供述罪行并接受处罚的，可以依法从宽处理"),
+    # why: the clause before the one that draws the result; the X of 以X为由
+    ("为什么该项目被叫停？", "资金长期不到位，因此该项目被叫停。", "资金长期不到位"),
+    ("他为什么辞去了职务？", "次年，他以身体不适为由辞去了职务。", "身体不适"),
     # a transliterated name is held together by its middle dots, even when jieba does not tag it
     ("谁第一个完成了这次横渡？", "据报道，1903年罗尔德·阿蒙森第一个完成了这次横渡。", "罗尔德·阿蒙森"),
     # X的N是什么: what follows the noun N in the sentence

@@ -14,7 +14,7 @@ _CLAUSE_END = "，,；;：:。！？!?\n"
 FILLER = set("的是了在和与及有为于也而其之这那该此")
 LEAD = "是为了在于，,、：:“\"'‘ "
 TRAIL = "，,。；;：:”\"'’ 的"
-REASON = re.compile(r"^(?:因为|由于|以便|以防|以免|为了|以|因)")
+REASON = re.compile(r"^(?:因为|由于|以便|以防|以免|为了|以(?![致后前上下来及])|因(?![此而]))")
 _MAX_SPAN = 60  # characters: an anchored gap longer than this is not trusted
 
 
@@ -132,13 +132,30 @@ def home_clause(s: str, clauses: list[tuple[int, int]], q: str, typed: re.Patter
     return trim(s, a, b)
 
 
+_RESULT = re.compile(r"^(?:已|也|才|则|并|便)?(?:因此|所以|故此|故而|故|因而|于是|从而|以致|导致|使得|遂)")
+_PURPOSE = re.compile(r"(?:是|乃)为了|以便|以免|以防")
+
+
 def reason_clause(s: str, clauses: list[tuple[int, int]], home: tuple[int, int]) -> tuple[int, int] | None:
-    """For a why-question: a clause opened by 因为/由于/以/为了 …, nearest the home clause."""
+    """For a why-question: the X of 以X为由; nearest the home clause, a clause opened by 因为/由于/以/为了 …;
+    else the clause before one that draws a result (…，因此/所以/导致 …); else what
+    follows 是为了 (这是为了防止…)."""
+    pretext = re.search(r"以([^，,。；]{1,12}?)为(?:由|借口|理由)", s)  # 以患病为由
+    if pretext:
+        return pretext.start(1), pretext.end(1)
     marked = [c for c in clauses if REASON.match(s[c[0] : c[1]])]
-    if not marked:
-        return None
-    a, b = min(marked, key=lambda c: abs(c[0] - home[0]))
-    return trim(s, a, b, lead=" ")
+    if marked:
+        a, b = min(marked, key=lambda c: abs(c[0] - home[0]))
+        return trim(s, a, b, lead=" ")
+    results = [i for i, (a, b) in enumerate(clauses) if i > 0 and _RESULT.match(s[a:b])]
+    if results:
+        i = min(results, key=lambda i: abs(clauses[i][0] - home[0]))
+        return trim(s, *clauses[i - 1])
+    m = _PURPOSE.search(s)
+    if m:
+        _, end = clause_of(clauses, m.end(), before=False)
+        return trim(s, m.end(), end)
+    return None
 
 
 def after_noun(s: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
