@@ -102,6 +102,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
     chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]
+    default = min(curve, key=lambda p: abs(p["threshold"] - rag.Config().answer_threshold))
     n = len(questions)
     return {
         "questions": n,
@@ -113,6 +114,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         "threshold_at_95_answered": chosen["threshold"],
         "false_answers_at_that_threshold": chosen["false_answers"],
         "answered_at_that_threshold": chosen["answered"],
+        "default_threshold": default,
         "tradeoff": curve,
     }
 
@@ -148,9 +150,13 @@ def main() -> None:
         print(f"  threshold answering >=95%      {r['threshold_at_95_answered']:.2f}: answered "
               f"{r['answered_at_that_threshold']:.3f}, false answers on unanswerable "
               f"{r['false_answers_at_that_threshold']:.3f}")
+        d = r["default_threshold"]
+        print(f"  at the default threshold {d['threshold']:.2f}    answered {d['answered']:.3f}, false answers on "
+              f"unanswerable {d['false_answers']:.3f}")
         print("  threshold  answered  false-answers")
         for p in r["tradeoff"]:  # every 0.05, and each 0.01 step around the operating point
-            if round(p["threshold"] * 100) % 5 == 0 or abs(p["threshold"] - r["threshold_at_95_answered"]) < 0.035:
+            near = [r["threshold_at_95_answered"], d["threshold"]]
+            if round(p["threshold"] * 100) % 5 == 0 or any(abs(p["threshold"] - t) < 0.035 for t in near):
                 print(f"  {p['threshold']:9.2f}  {p['answered']:8.3f}  {p['false_answers']:13.3f}")
 
 
