@@ -84,7 +84,12 @@ def _window_coverage(q_terms: Sequence[str], text: str, idf: dict[str, float], w
     base = sum(idf[t] for t in q if t in given)
     best = 0.0
     for i, (p, _) in enumerate(occ):
-        seen = {t for pos, t in occ[i:] if pos < p + width and t not in given}
+        seen = set()
+        for pos, t in occ[i:]:  # sorted by position: stop at the window's end
+            if pos >= p + width:
+                break
+            if t not in given:
+                seen.add(t)
         best = max(best, sum(idf[t] for t in seen))
     return (base + best) / total
 
