@@ -70,24 +70,27 @@ def _candidates(kind: str, s: str, lo: int, hi: int, q: str) -> list[tuple[int, 
 _ORDINAL = re.compile(r"第[0-9一二三四五六七八九十百]+(?:[位名个代届次类级组]{1,2})?")
 
 
+# when-questions: what the question names -> the form of date that answers it, first match wins
+_PRECISION = [
+    (re.compile("年代"), re.compile("年代$")),
+    (re.compile("世纪"), re.compile("世纪")),
+    (re.compile("哪天|哪一天|几日|几号|日期"), re.compile("[日号午]$")),
+    (re.compile("几月|哪个月|哪一个月"), re.compile("月")),
+    (re.compile("哪一?年|何年|几年"), re.compile(r"^(?:公元前?|西元前?)?\d{3,4}年")),
+]
+_DURATION_QUESTION = re.compile("多久|多长时间|多少时间|几年|多少年")
+_DURATION = re.compile("(?:年|个月|月|周|天|日|小时|分钟|秒|世纪)$")
+_COUNTED_IN = re.compile(r"(?:多少|几)个?([^\s，。？！的是在])")
+
+
 def _asked_precision(q: str) -> re.Pattern | None:
     """What a when-question names: 哪一年 -> a year, 什么年代 -> a decade, 哪天 -> a day."""
-    if "年代" in q:
-        return re.compile("年代$")
-    if "世纪" in q:
-        return re.compile("世纪")
-    if re.search(r"哪天|哪一天|几日|几号|日期", q):
-        return re.compile("[日号午]$")
-    if re.search(r"几月|哪个月|哪一个月", q):
-        return re.compile("月")
-    if re.search(r"哪一?年|何年|几年", q):
-        return re.compile(r"^(?:公元前?|西元前?)?\d{3,4}年")
-    return None
+    return next((answer for asked, answer in _PRECISION if asked.search(q)), None)
 
 
 def _asked_units(q: str) -> re.Pattern | None:
     """The unit a how-many question counts in: 几岁 -> 岁, 多少名 -> 名, 多久 -> durations."""
-    if re.search(r"多久|多长时间|多少时间|几年|多少年", q):
-        return re.compile("(?:年|个月|月|周|天|日|小时|分钟|秒|世纪)$")
-    m = re.search(r"(?:多少|几)个?([^\s，。？！的是在])", q)
+    if _DURATION_QUESTION.search(q):
+        return _DURATION
+    m = _COUNTED_IN.search(q)
     return re.compile(re.escape(m.group(1)) + "$") if m else None
