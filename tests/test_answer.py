@@ -94,3 +94,44 @@ def test_window_coverage_rewards_question_words_close_together():
     # title words are given: they count wherever the sentence is
     title = frozenset(query_terms("市检察院"))
     assert _window_coverage(q, spread, idf, 20, title) > _window_coverage(q, spread, idf, 20)
+
+
+def _sentences(doc_text, scores):
+    """Candidates for each sentence of ``doc_text`` with the given scores, best first."""
+    from rag.answer import _Candidate
+    from rag.text import split_sentences
+
+    spans = split_sentences(doc_text)
+    cands = [_Candidate(0, s, e, None, 0.0, 0.0, score) for (s, e), score in zip(spans, scores, strict=True)]
+    return sorted(cands, key=lambda c: -c.score)
+
+
+def _doc(text):
+    from rag.records import Document
+
+    return Document(path="a.txt", title=None, date=None, source=None, author=None, url=None, text=text)
+
+
+def test_a_close_runner_up_next_door_joins_the_quote():
+    from rag.answer import _pair_with_rival
+
+    text = "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。湖泊随后逐年萎缩。"
+    doc = _doc(text)
+    # the second sentence restates the question; the first, almost as good, holds the year
+    cands = _sentences(text, [0.57, 0.66, 0.30])
+    start, end = _pair_with_rival(doc, cands[0], cands)
+    assert text[start:end] == "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。"
+    # a runner-up far behind, or not adjacent, leaves the best sentence alone
+    cands = _sentences(text, [0.40, 0.66, 0.30])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    cands = _sentences(text, [0.65, 0.30, 0.66])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+
+
+def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
+    from rag.answer import _pair_with_rival
+
+    text = "会议听取了工作报告。" + "与会代表围绕检察工作高质量发展进行了深入讨论，" * 4 + "形成共识。"
+    doc = _doc(text)
+    cands = _sentences(text, [0.60, 0.62])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
