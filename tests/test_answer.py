@@ -126,6 +126,9 @@ def test_a_close_runner_up_next_door_joins_the_quote():
     assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
     cands = _sentences(text, [0.65, 0.30, 0.66])
     assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    # pair_chars=0 (Config) quotes one sentence only
+    cands = _sentences(text, [0.57, 0.66, 0.30])
+    assert _pair_with_rival(doc, cands[0], cands, 0.1, 0) == (cands[0].start, cands[0].end)
 
 
 def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
@@ -135,3 +138,12 @@ def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
     doc = _doc(text)
     cands = _sentences(text, [0.60, 0.62])
     assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+
+
+def test_pairing_settings_are_validated():
+    from rag.config import Config
+    from rag.errors import ConfigError
+
+    assert Config(pair_chars=0).pair_chars == 0
+    with pytest.raises(ConfigError, match="pair_gap=-0.1"):
+        Config(pair_gap=-0.1)
