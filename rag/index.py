@@ -18,7 +18,7 @@ import numpy as np
 
 from rag.answer import answer_question, followup_terms
 from rag.chunk import chunk_document
-from rag.config import Config
+from rag.config import QUERY_TIME, Config
 from rag.dense import DenseIndex
 from rag.embed import load_encoder
 from rag.errors import IndexFormatError, RagError
@@ -300,9 +300,7 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
         raise IndexFormatError(f"{folder} was built with another tokenizer; rebuild it with `rag build`")
     # Query-time settings may change; build-time ones come from the manifest.
     if config is not None:
-        built = built.replace(dense_weight=config.dense_weight, candidates=config.candidates,
-                              answer_threshold=config.answer_threshold, threads=config.threads,
-                              sentence_dense=config.sentence_dense, int8_queries=config.int8_queries)
+        built = built.replace(**{name: getattr(config, name) for name in QUERY_TIME})
     try:
         lexical = LexicalIndex.load(folder / "bm25")
         dense = DenseIndex.load(folder / "dense")
