@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.records import Answer, Citation, Document
+from rag.records import Answer, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
 from rag.text import fold, query_terms, split_sentences, terms
@@ -174,10 +174,22 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     own = short_answer(question, doc.text[start:end], start)
     if (start, end) == (best.start, best.end):
         start, end = _pair_with_rival(doc, best, cands, pair_gap, pair_chars)
-    citation = _citation(retriever, doc, best.doc_id, start, end, chunk.start, chunk.end, best.score)
     short = own or short_answer(question, doc.text[start:end], start)
+    doc_id = best.doc_id
+    moved = retriever.copy_in_original(doc_id, start, end)
+    ranked_docs = {retriever.chunks[p.chunk_index].doc_id for p in scored}  # never one the filters excluded
+    if moved is not None and moved[0] in ranked_docs:  # a repost: quote the same words from the original copy of the story
+        doc_id, new_start = moved
+        original_chunk = retriever.chunk_at(doc_id, new_start)
+        if original_chunk is not None:
+            shift = new_start - start
+            doc, chunk, start, end = retriever.documents[doc_id], original_chunk, new_start, end + shift
+            if short is not None:
+                short = ShortAnswer(short.text, short.start + shift, short.end + shift)
+    citation = _citation(retriever, doc, doc_id, start, end, chunk.start, chunk.end, best.score)
     return Answer(question=question, found=True, text=doc.text[start:end], citations=(citation,),
-                  related=tuple(h for h in related if h.path != doc.path), short=short, confidence=confidence)
+                  related=tuple(h for h in related if h.path not in retriever.copies(doc_id)), short=short,
+                  confidence=confidence)
 
 
 def _confidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,

@@ -23,7 +23,7 @@ from rag.dense import DenseIndex
 from rag.embed import load_encoder
 from rag.errors import IndexFormatError, RagError
 from rag.ingest import discover, file_hash, load_documents
-from rag.ingest.dedup import repost_groups
+from rag.ingest.dedup import original_first, repost_groups
 from rag.lexical import LexicalIndex
 from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
 from rag.retrieve import Retriever, passage_text
@@ -66,10 +66,12 @@ class Index:
         warm_up()  # jieba's dictionary, for short answers, before the first question
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
-            rep = self._by_path.get(group[0])
-            for p in group:
-                if p in self._by_path and rep is not None:
-                    group_of[self._by_path[p]] = rep
+            ids = [self._by_path[p] for p in group if p in self._by_path]
+            if len(ids) < 2:
+                continue
+            rep = ids[original_first([self.documents[i] for i in ids])[0]]  # the copy cited
+            for i in ids:
+                group_of[i] = rep
         self._retriever = Retriever(self.documents, self.chunks, lexical, dense, encoder,
                                     config.dense_weight, config.candidates, group_of)
 

@@ -12,6 +12,15 @@ __all__ = ["LexicalIndex"]
 logger = logging.getLogger(__name__)
 
 
+def _bm25s():
+    """bm25s, with its logger no chattier than ours (it sets itself to DEBUG on import)."""
+    import bm25s
+
+    debug = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if debug else logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """A BM25 index over passages; ``scores(terms)`` gives one score per passage."""
 
@@ -21,8 +30,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, passages_terms: list[list[str]], *, k1: float, b: float) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         retriever = bm25s.BM25(k1=k1, b=b)
         # bm25s needs at least one token per document; an empty passage gets a placeholder.
         corpus = [t if t else ["\u2205"] for t in passages_terms] or [["\u2205"]]
@@ -34,9 +42,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, mmap=False))
+        return cls(_bm25s().BM25.load(str(folder), show_progress=False, mmap=False))
 
     @property
     def size(self) -> int:

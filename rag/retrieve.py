@@ -10,7 +10,7 @@ cosine rescaled between the query's median and best passage.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from rag.records import Chunk, Document, Hit
 from rag.text import query_terms
 
 __all__ = ["Scored", "Retriever", "fuse", "passage_text"]
+
+_SAME_STORY = 0.05  # a repost's original copy is cited when its passage scores at most this much lower
 
 
 def passage_text(doc: Document, chunk: Chunk) -> str:
@@ -83,7 +85,8 @@ class Retriever:
     encoder: object
     dense_weight: float
     candidates: int
-    group_of: dict[int, int]  # doc_id -> representative doc_id of its repost group
+    group_of: dict[int, int]  # doc_id -> the doc_id of its repost group's original (the copy cited)
+    _chunks_of: dict[int, list[Chunk]] | None = field(default=None, repr=False)
 
     def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
                    query_vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -115,12 +118,18 @@ class Retriever:
         """One ``Hit`` per story (a repost group counts once), best first."""
         out: list[Hit] = []
         seen: set[int] = set()
+        best_of: dict[int, Scored] = {}  # doc_id -> its best passage
+        for s in scored:
+            best_of.setdefault(self.chunks[s.chunk_index].doc_id, s)
         for s in scored:
             chunk = self.chunks[s.chunk_index]
             key = self.group_of.get(chunk.doc_id, chunk.doc_id)
             if key in seen:
                 continue
             seen.add(key)
+            original = best_of.get(key)
+            if original is not None and original.score >= s.score - _SAME_STORY:
+                s, chunk = original, self.chunks[original.chunk_index]  # cite the original copy
             doc = self.documents[chunk.doc_id]
             out.append(
                 Hit(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
@@ -130,6 +139,32 @@ class Retriever:
             if len(out) >= k:
                 break
         return out
+
+    def copy_in_original(self, doc_id: int, start: int, end: int) -> tuple[int, int] | None:
+        """Where the text ``[start, end)`` of ``doc_id`` stands in the original copy of its story
+        (``(original_doc_id, start)``), or None when the document is the original or the
+        original does not hold the same text verbatim."""
+        rep = self.group_of.get(doc_id)
+        if rep is None or rep == doc_id:
+            return None
+        text = self.documents[doc_id].text[start:end]
+        at = self.documents[rep].text.find(text)
+        return (rep, at) if text.strip() and at >= 0 else None
+
+    def copies(self, doc_id: int) -> set[str]:
+        """Paths of every copy of this document's story, its own included."""
+        rep = self.group_of.get(doc_id)
+        if rep is None:
+            return {self.documents[doc_id].path}
+        return {self.documents[i].path for i, r in self.group_of.items() if r == rep}
+
+    def chunk_at(self, doc_id: int, offset: int) -> Chunk | None:
+        """The passage of ``doc_id`` that holds character ``offset``."""
+        if self._chunks_of is None:
+            self._chunks_of = {}
+            for c in self.chunks:
+                self._chunks_of.setdefault(c.doc_id, []).append(c)
+        return next((c for c in self._chunks_of.get(doc_id, ()) if c.start <= offset < c.end), None)
 
     def also_published(self, doc_id: int) -> tuple[str, ...]:
         """Sources (or sites) of the other copies of this document's story."""

@@ -50,6 +50,9 @@ CASES = [
     ("谁第一个完成了这次横渡？", "据报道，1903年罗尔德·阿蒙森第一个完成了这次横渡。", "罗尔德·阿蒙森"),
     # X的N是什么: what follows the noun N in the sentence
     ("这种化合物的分子式是什么？", "该化合物由乙酸衍生而来，分子式为C2H5NO，易溶于水。", "C2H5NO"),
+    # how many people: counted in 名 or 位 as well; the day of a date (10月4日) is not a count; traditional script
+    ("有多少人參加？", "地檢署於10月4日舉辦宣導活動，共有三百餘名公務員參加。", "三百餘名"),
+    ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
     # where: a place, with the place words that follow it
     ("第一批样本在哪里送检？", "第一批样本于6月3日在河北省石家庄市检验中心送检。", "河北省石家庄市检验中心"),
 ]

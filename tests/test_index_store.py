@@ -97,11 +97,16 @@ def test_reposts_cited_once_with_other_sources(tmp_path):
     answer = index.ask("最高检2024年教育培训计划要坚持把什么放在首位？")
     assert answer.found and "政治培训放在首位" in answer.text
     cited = answer.citations[0]
-    assert cited.path.rsplit("/", 1)[-1] in ("gbk_000.txt", "repost_000.txt")
-    assert cited.also_published and len(answer.citations) == 1
+    # The original (dated 2024-03-02) is cited, not the repost of 2024-03-04, and its offsets hold the quote.
+    assert cited.path.rsplit("/", 1)[-1] == "gbk_000.txt" and cited.date == "2024-03-02"
+    assert index.document(cited.path).text[cited.start : cited.end] == answer.text
+    assert "法治在线网" in cited.also_published and len(answer.citations) == 1
     hits = index.search("最高检2024年教育培训计划", k=5)
     names = [h.path.rsplit("/", 1)[-1] for h in hits]
-    assert not {"gbk_000.txt", "repost_000.txt"} <= set(names)  # one story, one hit
+    assert "gbk_000.txt" in names and "repost_000.txt" not in names  # one story, one hit: the original
+    # A filter that leaves only the repost's source cites the repost, never the filtered-out original.
+    only = index.ask("最高检2024年教育培训计划要坚持把什么放在首位？", sources=["检察日报"])
+    assert only.found and only.citations[0].path.rsplit("/", 1)[-1] == "repost_000.txt"
     assert files["html"].name in [p.rsplit("/", 1)[-1] for g in report.duplicate_groups for p in g]
 
 

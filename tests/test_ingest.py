@@ -6,10 +6,10 @@ import pytest
 
 from make_archive import make_archive
 from rag.ingest import discover, load_documents
-from rag.ingest.clean import strip_pinyin
-from rag.ingest.dedup import repost_groups
-from rag.ingest.metadata import normalise_date, parse_meta_line
-from rag.ingest.read import decode_bytes
+from rag.ingest.clean import clean, strip_pinyin
+from rag.ingest.dedup import original_first, repost_groups
+from rag.ingest.metadata import normalise_date, parse_date_line, parse_meta_line
+from rag.ingest.read import RawText, decode_bytes
 
 SEED_META = {
     "000": ("最高检党组会研究部署进一步加强检察机关组织工作和机关党建等工作", "2024-03-02",
@@ -67,6 +67,35 @@ def test_meta_line_parsing():
     assert (m.date, m.source, m.author) == ("2021-09-26", None, None)
     assert parse_meta_line("会议指出，来源于群众的意见要认真听取。") is None
     assert normalise_date("2024年3月2日 9:05") == ("2024-03-02", "09:05")
+
+
+def test_bare_dateline_under_the_headline():
+    assert parse_date_line("2025-04-02 10:00 星期三").date == "2025-04-02"
+    assert parse_date_line("（2023年1月2日）").date == "2023-01-02"
+    assert parse_date_line("2024年10月5日，台北舉辦活動") is None  # a sentence that starts with a date
+    lines = ("成都市召开基层党建工作推进会", "2025年4月2日",
+             "4月1日，成都市召开基层党建工作推进会，市委组织部部长出席并讲话，会议指出要抓好基层。")
+    doc = clean(RawText(lines, "utf-8", "text", {}), path="cd.txt")
+    assert (doc.title, doc.date) == ("成都市召开基层党建工作推进会", "2025-04-02")
+    assert doc.text.startswith("4月1日") and "2025年4月2日" not in doc.text
+    # the date line may come first; it is still not the headline
+    doc = clean(RawText(lines[1:2] + lines[:1] + lines[2:], "utf-8", "text", {}), path="cd2.txt")
+    assert (doc.title, doc.date) == ("成都市召开基层党建工作推进会", "2025-04-02")
+    # a labelled date wins over a date in the body, and a body line that is only a date stays far down
+    labelled = ("某地召开会议", "发布时间：2024-01-02", "正文第一段，说明了会议的内容和要求，很长很长。")
+    assert clean(RawText(labelled, "utf-8", "text", {}), path="x.txt").date == "2024-01-02"
+
+
+def test_original_copy_is_cited_first():
+    from rag.records import Document
+
+    def doc(path, title, date, source):
+        return Document(path=path, title=title, date=date, source=source, author=None, url=None, text="正文",
+                        site=None, content_hash="")
+
+    copies = [doc("b.txt", "转载：会议召开", "2024-03-01", "乙报"), doc("c.txt", "会议召开", "2024-03-04", "丙网"),
+              doc("a.txt", "会议召开", "2024-03-02", None), doc("d.txt", "会议召开", None, "丁报")]
+    assert [copies[i].path for i in original_first(copies)] == ["a.txt", "c.txt", "d.txt", "b.txt"]
 
 
 def test_decode_bytes_encodings():

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from rag.ingest.metadata import Meta, merge, normalise_date, parse_meta_line
+from rag.ingest.metadata import Meta, merge, normalise_date, parse_date_line, parse_meta_line
 from rag.ingest.read import RawText
 from rag.records import Document
 
@@ -45,6 +45,7 @@ _SITE_PATTERNS = (
     re.compile(r"版权所有\s*[:：]?\s*([^\s|｜,，。©]{2,20})"),
     re.compile(r"^([^\s|｜,，。©]{2,20})\s+\S*\s*版权所有"),
 )
+_DATELINE_ROWS = 6  # how far from the top a bare date line still counts as the article's date
 _TITLE_TAIL = re.compile(r"\s*(?:[_|｜]|\s-\s)\s*[^_|｜]{1,12}$")
 
 
@@ -69,7 +70,7 @@ def _paragraph_like(line: str) -> bool:
 
 def _title_like(line: str, min_chars: int = 4) -> bool:
     return (min_chars <= len(line) <= 90 and not line.endswith("。") and not is_boilerplate(line)
-            and parse_meta_line(line) is None)
+            and parse_meta_line(line) is None and parse_date_line(line) is None)
 
 
 def _clean_title(title: str) -> str:
@@ -140,6 +141,14 @@ def clean(
         if m is not None:
             meta = merge(meta, m)
             meta_rows.append(i)
+    if meta.date is None:
+        # No labelled date: a bare date line near the top (under the headline) is the dateline.
+        for i, line in enumerate(lines[:_DATELINE_ROWS]):
+            m = parse_date_line(line)
+            if m is not None:
+                meta = merge(meta, m)
+                meta_rows = sorted(meta_rows + [i])
+                break
     head_end = meta_rows[0] if meta_rows and meta_rows[0] < 25 else None
 
     title, title_row = None, None

@@ -7,11 +7,15 @@ reaches the threshold join one group (connected components of the LSH matches).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from rag.records import Document
 from rag.text import fold
 
-__all__ = ["repost_groups"]
+__all__ = ["repost_groups", "original_first"]
+
+_REPOST_MARK = re.compile(r"^\s*[【\[(（]?\s*(?:转载|转自|转发|转引|轉載|轉自|轉發)")
 
 _SHINGLE = 5
 _PERM = 128
@@ -55,3 +59,18 @@ def repost_groups(texts: Sequence[str], *, threshold: float = 0.7) -> list[list[
     for i in range(len(texts)):
         groups.setdefault(find(i), []).append(i)
     return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+def original_first(documents: Sequence[Document]) -> list[int]:
+    """Indices of ``documents`` (copies of one story), the copy to cite first.
+
+    The original is most likely the copy whose title is not marked as a repost (转载…),
+    that carries a date (the earliest one: reposts come later) and a source, in that order;
+    the path breaks ties so the choice is the same on every build.
+    """
+    def key(i: int) -> tuple:
+        d = documents[i]
+        return (bool(_REPOST_MARK.match(d.title or "")), d.date is None, d.date or "",
+                d.source is None and d.site is None, d.path)
+
+    return sorted(range(len(documents)), key=key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Meta", "parse_meta_line", "normalise_date", "merge"]
+__all__ = ["Meta", "parse_meta_line", "parse_date_line", "normalise_date", "merge"]
 
 _LABELS = {
     "date": ["发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间", "日期", "时间",
@@ -28,6 +28,11 @@ _LABEL_RE = re.compile(
 _DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:[\sT]*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?)?"
+)
+# A line that is nothing but a date (2024年10月5日 / 2025-04-02 10:00 星期三 / [2024-03-02]):
+# a page's dateline when it sits under the headline.
+_BARE_DATE = re.compile(
+    r"^[\[(（【]?\s*" + _DATE_RE.pattern + r"\s*[\])）】]?\s*(?:(?:星期|周|週|禮拜|礼拜)[一二三四五六日天])?\s*$"
 )
 _PLACEHOLDERS = {"", "佚名", "未知", "不详", "admin", "管理员", "本站", "网络", "互联网", "无"}
 _WIDGET = re.compile(r"【[^】]*】?|\[[^\]]*\]|[|｜]+")
@@ -102,6 +107,14 @@ def parse_meta_line(line: str) -> Meta | None:
     if not any(values.values()) and not starts_with_label:
         return None
     return Meta(**{k: v for k, v in values.items() if k in Meta.__dataclass_fields__})
+
+
+def parse_date_line(line: str) -> Meta | None:
+    """A line holding only a date (and maybe a time and weekday), as ``Meta``; else None."""
+    if not _BARE_DATE.match(line.strip()):
+        return None
+    date, time = normalise_date(line)
+    return Meta(date=date, time=time) if date else None
 
 
 def merge(a: Meta, b: Meta) -> Meta:

@@ -63,6 +63,8 @@ def _candidates(kind: str, s: str, lo: int, hi: int, q: str) -> list[tuple[int, 
                 continue
             if s[full.end() : full.end() + 1] in ("月", "日", "号") and not text[-1:].isalpha():
                 continue  # 6|月17日: part of a date
+            if s[full.start() - 1 : full.start()] == "月" and text[-1] in "日号":
+                continue  # 10月|4日: the day of a date, not a count
         found.append((full.start(), full.end()))
     return found
 
@@ -93,4 +95,11 @@ def _asked_units(q: str) -> re.Pattern | None:
     if _DURATION_QUESTION.search(q):
         return _DURATION
     m = _COUNTED_IN.search(q)
-    return re.compile(re.escape(m.group(1)) + "$") if m else None
+    if not m:
+        return None
+    unit = m.group(1)
+    return re.compile("(?:" + _SAME_COUNT.get(unit, re.escape(unit)) + ")$")
+
+
+# Counters that count the same things: 多少人 is answered in 名 or 位 as often as in 人.
+_SAME_COUNT = {"人": "人|名|位", "名": "名|人|位", "位": "位|名|人"}
