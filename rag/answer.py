@@ -28,6 +28,9 @@ _PASSAGES_READ = 6
 _WINDOW = 20
 _SHORT_SENTENCE = 40  # characters: a sentence this short may need the next one to be an answer
 _REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其该此这]")
+# A sentence that is nothing but a bracketed aside — a byline (检察日报社 巩宸宇), a photo credit,
+# an editor's note — is never the answer.
+_ASIDE = re.compile(r"^\s*[（(【\[][^（()）【】\[\]]*[)）】\]]\s*$")
 _ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
 
 
@@ -130,7 +133,8 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     for p in top:
         c = retriever.chunks[p.chunk_index]
         doc = retriever.documents[c.doc_id]
-        spans.extend((c.doc_id, s, e, p) for s, e in split_sentences(doc.text, c.start, c.end))
+        spans.extend((c.doc_id, s, e, p) for s, e in split_sentences(doc.text, c.start, c.end)
+                     if not _ASIDE.match(doc.text[s:e]))
     texts = [retriever.documents[d].text[s:e] for d, s, e, _ in spans]
     kind, where = question_kind(question), bool(_WHERE.search(fold(question)))
     # A sentence speaks about its article's subject without naming it (本鱼体呈银灰色):

@@ -37,7 +37,8 @@ def _config(path: Optional[Path]):
 
 
 class _Bars:
-    """tqdm progress bars, one per pipeline stage, on stderr."""
+    """tqdm progress bars, one stage at a time, on stderr; none when stderr is not a terminal
+    (a log file gets the summary, not hundreds of redraws)."""
 
     def __init__(self) -> None:
         self._bars: dict = {}
@@ -47,14 +48,17 @@ class _Bars:
 
         bar = self._bars.get(stage)
         if bar is None:
+            self.close()  # the previous stage is over
             label = {"read": "reading files", "embed": "embedding passages"}.get(stage, stage)
-            bar = self._bars[stage] = tqdm(total=total, desc=label, unit=" item", file=sys.stderr, leave=False)
+            bar = self._bars[stage] = tqdm(total=total, desc=label, unit=" item", file=sys.stderr, leave=False,
+                                           disable=None)
         bar.n = done
         bar.refresh()
 
     def close(self) -> None:
         for bar in self._bars.values():
             bar.close()
+        self._bars.clear()
 
 
 def _report(report, as_json: bool) -> None:

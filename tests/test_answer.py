@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer import followup_terms
+from rag.answer import _ASIDE, followup_terms
 from rag.span import short_answer
 
 CASES = [
@@ -50,6 +50,9 @@ CASES = [
     ("谁第一个完成了这次横渡？", "据报道，1903年罗尔德·阿蒙森第一个完成了这次横渡。", "罗尔德·阿蒙森"),
     # X的N是什么: what follows the noun N in the sentence
     ("这种化合物的分子式是什么？", "该化合物由乙酸衍生而来，分子式为C2H5NO，易溶于水。", "C2H5NO"),
+    # 部署了什么工作: the particle 了 is not in the statement; the answer runs to the 工作 that closes the clause
+    ("党组会研究部署了什么工作？", "会议研究部署加强机关党的建设、推进信访工作法治化等工作。",
+     "加强机关党的建设、推进信访工作法治化等"),
     # how many people: counted in 名 or 位 as well; the day of a date (10月4日) is not a count; traditional script
     ("有多少人參加？", "地檢署於10月4日舉辦宣導活動，共有三百餘名公務員參加。", "三百餘名"),
     ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
@@ -150,3 +153,12 @@ def test_pairing_settings_are_validated():
     assert Config(pair_chars=0).pair_chars == 0
     with pytest.raises(ConfigError, match="pair_gap=-0.1"):
         Config(pair_gap=-0.1)
+
+
+def test_bracketed_asides_are_never_answer_sentences():
+    # bylines, photo credits and editors' notes stand alone in brackets at an article's end
+    for aside in ("(檢察日報社 鞏宸宇)", "（记者 张三 通讯员 李四）", "【编者按：本文有删节】", "（图片来源：新华社）"):
+        assert _ASIDE.match(aside)
+    # an enumeration head or a sentence with a parenthetical is still a sentence
+    for sentence in ("（一）坚持党的全面领导。", "会议还研究了其他事项（详见附件）。", "(2020)年度报告发布。"):
+        assert not _ASIDE.match(sentence)

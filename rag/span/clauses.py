@@ -56,6 +56,9 @@ def clause_of(clauses: list[tuple[int, int]], pos: int, *, before: bool) -> tupl
     return min(((a, b) for a, b in clauses if a >= pos), default=(pos, pos))
 
 
+_CLOSERS = set("，。；！？,.;!?：: \u3000")
+
+
 def anchored_gap(s: str, left: str, right: str, clauses: list[tuple[int, int]]) -> tuple[int, int]:
     """The gap between the question's words before and after its interrogative, in ``s``.
 
@@ -72,6 +75,8 @@ def anchored_gap(s: str, left: str, right: str, clauses: list[tuple[int, int]]) 
                 return piece
         return ""
 
+    # 部署了|什么: an aspect particle before the interrogative is not in the statement (研究部署加强…)
+    left = left.rstrip("了过過着著") or left
     context = set(left) - FILLER
 
     def context_score(end_of_left: int, n: int) -> int:
@@ -80,6 +85,16 @@ def anchored_gap(s: str, left: str, right: str, clauses: list[tuple[int, int]]) 
 
     rpiece = longest(right, False)
     rights = [m.start() for m in re.finditer(re.escape(rpiece), s)] if rpiece else []
+
+    def right_end(after: list[int]) -> int:
+        # 部署了什么工作？ <- 部署A、推进B工作法治化等工作。: when the question ends with the
+        # anchor, the occurrence that ends its clause closes the answer, not the first one.
+        first = after[0]
+        if rpiece != right:
+            return first
+        _, b = clause_of(clauses, first, before=False)
+        closing = [r for r in after if r + len(rpiece) <= b and (r + len(rpiece) == len(s) or s[r + len(rpiece)] in _CLOSERS)]
+        return closing[-1] if closing else first
     start = end = None
     for n in range(min(len(left), 12), 1, -1):
         piece = left[-n:]
@@ -89,7 +104,8 @@ def anchored_gap(s: str, left: str, right: str, clauses: list[tuple[int, int]]) 
             if not rights:
                 pairs.append((context_score(m.end(), n), 0, m.end(), None))
             elif after:
-                pairs.append((context_score(m.end(), n), -(after[0] - m.end()), m.end(), after[0]))
+                r = right_end(after)
+                pairs.append((context_score(m.end(), n), -(r - m.end()), m.end(), r))
         if pairs:
             _, _, start, end = max(pairs)
             break
