@@ -86,6 +86,24 @@ def test_bare_dateline_under_the_headline():
     assert clean(RawText(labelled, "utf-8", "text", {}), path="x.txt").date == "2024-01-02"
 
 
+def test_metadata_line_below_the_article_keeps_the_body():
+    # trafilatura sometimes returns a page's breadcrumb and info line after the article text
+    lines = ("本报讯（记者 周文）5月19日，南京市人民检察院举办检察开放日活动，邀请60余名代表走进检察机关。",
+             "活动中，代表们参观了12309检察服务中心和案件管理中心，观看了检察工作宣传片。",
+             "第1页 第2页 下一页", "您现在的位置：首页 > 检察动态", "时间：2025年5月20日 来源：南京检察网 浏览次数：1234")
+    doc = clean(RawText(lines, "gb18030", "html", {"title": "南京市检察院开展检察开放日活动"}), path="nj.html")
+    assert (doc.date, doc.source) == ("2025-05-20", "南京检察网")
+    assert doc.text.splitlines() == list(lines[:2])
+
+
+def test_markdown_marks_are_not_text(tmp_path):
+    from rag.ingest.read import read_file
+
+    (tmp_path / "a.md").write_text("# 扬州市纪委监委开展警示教育\n\n> 2025年6月3日\n\n- 参观廉政教育基地。\n1. 观看警示片。\n", "utf-8")
+    lines = [ln for ln in read_file(tmp_path / "a.md", max_bytes=10_000).lines if ln]
+    assert lines == ["扬州市纪委监委开展警示教育", "2025年6月3日", "参观廉政教育基地。", "观看警示片。"]
+
+
 def test_original_copy_is_cited_first():
     from rag.records import Document
 

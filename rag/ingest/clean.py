@@ -174,6 +174,10 @@ def clean(
 
     start = max([r for r in meta_rows if head_end is not None and r <= head_end + 2] + [title_row if title_row is not None else -1]) + 1
     rest = [line for i, line in enumerate(lines) if i >= start and i not in meta_rows]
+    if not any(_paragraph_like(line) for line in rest):
+        # The metadata line sits below the article (some extractors and pages put it last):
+        # the body is everything but the headline and the metadata lines.
+        rest = [line for i, line in enumerate(lines) if i != title_row and i not in meta_rows]
     body = body_lines(rest, extra_boilerplate)
 
     if raw.meta.get("date") and not meta.date:

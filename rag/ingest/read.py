@@ -166,4 +166,11 @@ def read_file(path: Path, *, max_bytes: int) -> RawText:
     warning = None
     if "\ufffd" in text:
         warning = f"some bytes are not valid {enc} and were replaced with \ufffd"
-    return RawText(tuple(text.splitlines()), enc, "text", {}, warning)
+    lines = text.splitlines()
+    if suffix == ".md":
+        lines = [_MARKDOWN.sub("", line) for line in lines]
+    return RawText(tuple(lines), enc, "text", {}, warning)
+
+
+# Markdown's line marks (# heading, > quote, - / * / 1. list item) are not part of the text.
+_MARKDOWN = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?=\S)|\d{1,3}\.\s+(?=\S))")
