@@ -21,7 +21,8 @@ __all__ = [
 
 # Sentence ends: Chinese and Western full stops, question and exclamation marks,
 # ellipses; a closing quote or bracket right after them stays with the sentence.
-_SENT_END = re.compile(r"(?:[。！？!?]|……|…)+[”’」』\"')）】]*|\n+")
+_SENT_END = re.compile(r"(?:[。！？!?]|……|…)+[”’」』\"')）】]*|\n+|(?:(?<=[a-z]{3})|(?<=[0-9)]))\.(?=\s+[A-Z])")
+MAX_SENTENCE = 300  # characters; longer runs without a full stop are cut (see _cap)
 _ENCLOSED = re.compile(r"《[^《》\n]{1,60}》|（[^（）\n]{1,60}）|「[^「」\n]{1,60}」")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _TOKEN = re.compile(
@@ -97,13 +98,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         spans.append((pos, end))
     out = []
     for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+        for s, e in _cap(text, s, e):
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                out.append((s, e))
     return out
+
+
+def _cap(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A run longer than ``MAX_SENTENCE`` (text without full stops: a flattened page, a
+    list of keywords) cut at its last ；/，/space before the limit, else at the limit."""
+    pieces = []
+    while e - s > MAX_SENTENCE:
+        window = text[s + MAX_SENTENCE // 2 : s + MAX_SENTENCE]
+        cut = next((s + MAX_SENTENCE // 2 + i + 1 for marks in ("；;", "，,、", " \u3000\t")
+                    for i in [max(window.rfind(m) for m in marks)] if i >= 0), s + MAX_SENTENCE)
+        pieces.append((s, cut))
+        s = cut
+    return pieces + [(s, e)]
 
 
 def terms(text: str) -> list[str]:

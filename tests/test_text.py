@@ -30,3 +30,21 @@ def test_question_words_removed():
     assert "什么" not in strip_question_words("根本任务是什么？")
     assert set(query_terms("巡视工作的根本任务是什么？")) >= {"巡视", "任务"}
     assert "什么" not in query_terms("巡视工作的根本任务是什么？")
+
+
+def test_runs_without_full_stops_are_capped():
+    from rag.text import MAX_SENTENCE
+
+    flattened = "会议强调要加强队伍建设 " * 60  # a page flattened to one line without 。
+    spans = split_sentences(flattened)
+    assert len(spans) > 1 and all(e - s <= MAX_SENTENCE for s, e in spans)
+    assert all(flattened[e - 1] == "设" for s, e in spans)  # cut at the spaces, not inside a word
+    assert [e - s for s, e in split_sentences("甲" * 700)] == [300, 300, 100]
+    long_sentence = "他说，" + "很长的句子内容，" * 20 + "结束。"  # 166 characters: one sentence
+    assert split_sentences(long_sentence) == [(0, len(long_sentence))]
+
+
+def test_english_sentences_split_at_full_stops():
+    t = "The city invited 60 deputies on April 30. Dr. Li briefed them. It ended."
+    assert [t[s:e] for s, e in split_sentences(t)] == [
+        "The city invited 60 deputies on April 30.", "Dr. Li briefed them.", "It ended."]
