@@ -56,6 +56,11 @@ CASES = [
     # how many people: counted in 名 or 位 as well; the day of a date (10月4日) is not a count; traditional script
     ("有多少人參加？", "地檢署於10月4日舉辦宣導活動，共有三百餘名公務員參加。", "三百餘名"),
     ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
+    # the sentence says what *is* the thing the question describes: the answer comes before its 是
+    ("负责审查批准逮捕的机关是什么？", "人民检察院是负责审查批准逮捕的国家机关，依法独立行使检察权。", "人民检察院"),
+    # cases are counted in 起/处/例…; 一间 / 一根 is "a", not a count
+    ("纪委通报了几起典型案例？", "会议通报了违反中央八项规定精神的三起典型案例。", "三起"),
+    ("这家医院有多少年历史？", "这是一间拥有140年历史的医院。", "140年"),
     # where: a place, with the place words that follow it
     ("第一批样本在哪里送检？", "第一批样本于6月3日在河北省石家庄市检验中心送检。", "河北省石家庄市检验中心"),
 ]

@@ -40,9 +40,18 @@ from rag.span.clauses import (
     noun_then,
     reason_clause,
     split_clauses,
+    subject_of,
     trim,
 )
-from rag.span.phrases import LIST_HINT, best_phrase, equated_noun, head_category, head_words, list_rest
+from rag.span.phrases import (
+    LIST_HINT,
+    best_phrase,
+    equated_noun,
+    head_category,
+    head_words,
+    leading_phrase,
+    list_rest,
+)
 from rag.span.typed import TYPED, typed_span
 from rag.text import fold_aligned
 
@@ -137,6 +146,11 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         if reason is not None:
             return _span(sentence, *reason, offset, q)
     if kind == "what" and not settled and not right and re.search(r"(?:是|为)$", left):
+        subject = subject_of(s, left[:-1], clauses)  # Y是 <what the question describes>
+        if subject == (0, 0):
+            subject = leading_phrase(s)
+        if subject is not None and informative(s, *subject, q):
+            return _span(sentence, *subject, offset, q)
         noun = equated_noun(q, len(left) - 1)  # 林郁智的艺名是什么 <- 艺名纳豆
         told = noun_then(s, noun[0], clauses) if noun and len(noun[0]) >= 2 else None
         if told is not None and informative(s, *told, q):

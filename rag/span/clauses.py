@@ -224,3 +224,26 @@ def drop_restated(s: str, a: int, b: int, q: str) -> tuple[int, int]:
     if cut < 3 or b - a - cut < 3:
         return a, b
     return trim(s, a, b - cut)
+
+
+def subject_of(s: str, described: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The thing a sentence says *is* what the question describes: 使用同源重组改变内源基因的技术是什么
+    <- 基因靶向是使用同源重组来改变内源基因的不同技术. The longest piece of ``described`` found in
+    ``s`` (at least half of it, four characters or more) must follow 是/为/即 by at most four
+    characters (一种, 全国); the answer is what comes before that 是 in its clause, or ``(0, 0)``
+    when that clause starts with the 是 (the subject is the sentence's, before its first comma)."""
+    if len(described) < 4:
+        return None
+    for n in range(len(described), max(4, (len(described) + 1) // 2) - 1, -1):
+        for i in range(len(described) - n + 1):
+            at = s.find(described[i : i + n])
+            if at < 0:
+                continue
+            a, _ = clause_of(clauses, at, before=True)
+            m = re.search(r"(?:是|为|即)[^，,；;。]{0,4}$", s[a:at])
+            if m is None:
+                return None
+            if m.start() == 0:  # …，是加拿大最繁忙的机场: the clause has no subject of its own
+                return (0, 0) if a > 0 else None
+            return trim(s, a, a + m.start())
+    return None

@@ -92,6 +92,12 @@ def equated_noun(q: str, end: int) -> list[str]:
     return []
 
 
+def leading_phrase(s: str) -> tuple[int, int] | None:
+    """The longest noun phrase that opens the sentence (its topic), if one does."""
+    spans = [(a, b) for a, b, _ in noun_phrases(s) if a == 0]
+    return max(spans, key=lambda x: x[1], default=None)
+
+
 def noun_phrases(s: str) -> list[tuple[int, int, str | None]]:
     """Noun phrases of folded sentence ``s`` with what they name (person / place / org / None):
     runs of nouns, names, numbers and Latin words; each name, place and organisation on

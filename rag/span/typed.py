@@ -7,7 +7,7 @@ import re
 _NUM = r"(?:[0-9０-９][0-9０-９,，.]*[0-9０-９]|[0-9０-９]|[一二三四五六七八九十百千万亿两零〇]+)"
 _UNIT = (
     r"(?:[%％]|(?:平方|立方)?(?:公里|千米|公尺|公分|公斤|公顷|厘米|毫米|英里|英尺|英寸|米|呎|吋)|亿元|万元|美元|港元|元"
-    r"|小时|分钟|秒|个月|周年|年|天|日|周|岁|倍|[亩克吨人名位件次个家项条批轮层级股门辆种类所座只头匹部本场届期份张栋艘架台户集首篇章卷枚颗])"
+    r"|小时|分钟|秒|个月|周年|年|天|日|周|岁|倍|[亩克吨人名位件次个家项条批轮层级股门辆种类所座只头匹部本场届期份张栋艘架台户集首篇章卷枚颗起宗例处间支株块根段页幅封笔套])"
 )
 NUMBER = re.compile(
     r"(?:大约|将近|超过|约|近|逾)?(?:百分之|[一二三四五六七八九十]+分之)[一二三四五六七八九十百零〇0-9.]+"
@@ -63,6 +63,8 @@ def _candidates(kind: str, s: str, lo: int, hi: int, q: str) -> list[tuple[int, 
                 continue
             if s[full.end() : full.end() + 1] in ("月", "日", "号") and not text[-1:].isalpha():
                 continue  # 6|月17日: part of a date
+            if len(text) == 2 and text[0] == "一" and text[1] not in q:
+                continue  # 一间医院 / 一根丝: "a", not a count, unless the question counts in that unit
             if s[full.start() - 1 : full.start()] == "月" and text[-1] in "日号":
                 continue  # 10月|4日: the day of a date, not a count
         found.append((full.start(), full.end()))
