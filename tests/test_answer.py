@@ -58,6 +58,8 @@ CASES = [
     ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
     # the sentence says what *is* the thing the question describes: the answer comes before its 是
     ("负责审查批准逮捕的机关是什么？", "人民检察院是负责审查批准逮捕的国家机关，依法独立行使检察权。", "人民检察院"),
+    # which country / people: the name of one, often as a modifier; 哪个国王 is not a country question
+    ("这部小说的作者是哪国人？", "法国著名作家雨果在流亡期间完成了这部小说。", "法国"),
     # cases are counted in 起/处/例…; 一间 / 一根 is "a", not a count
     ("纪委通报了几起典型案例？", "会议通报了违反中央八项规定精神的三起典型案例。", "三起"),
     ("这家医院有多少年历史？", "这是一间拥有140年历史的医院。", "140年"),
@@ -167,3 +169,10 @@ def test_bracketed_asides_are_never_answer_sentences():
     # an enumeration head or a sentence with a parenthetical is still a sentence
     for sentence in ("（一）坚持党的全面领导。", "会议还研究了其他事项（详见附件）。", "(2020)年度报告发布。"):
         assert not _ASIDE.match(sentence)
+
+
+def test_a_king_is_not_a_country():
+    from rag.span import _NATION
+
+    assert _NATION.search("他是哪国人") and _NATION.search("由哪个国家协助") and _NATION.search("哪一民族的作品")
+    assert not _NATION.search("这是哪个国王的雕像") and not _NATION.search("在哪国际机场")

@@ -51,6 +51,7 @@ from rag.span.phrases import (
     head_words,
     leading_phrase,
     list_rest,
+    nation_word,
 )
 from rag.span.typed import TYPED, typed_span
 from rag.text import fold_aligned
@@ -123,6 +124,12 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
         rest = list_rest(s, q, clauses)
         if rest is not None:
             return _span(sentence, *rest, offset, q)
+    nation = _NATION.search(q)
+    if kind == "what" and nation is not None:
+        # 是哪国人 / 由哪国协助 / 哪一民族的作品: a country or a people, often as a modifier (德国著名作家)
+        found = nation_word(s, q, people="族" in nation.group())
+        if found is not None:
+            return _span(sentence, *found, offset, q)
     head = head_words(q, m.start(), m.end()) if kind == "what" and m.group() != "哪些" else []
     gap = anchored[1] - anchored[0]
     settled = 0 < gap <= 12 and informative(s, *anchored, q)  # the gap between anchors is a short answer
@@ -166,6 +173,7 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     return _span(sentence, lo, hi, offset, q)
 
 
+_NATION = re.compile(r"哪一?个?国(?:家|人)?(?![王度旗歌花会内外土都君号际营企])|什么国家|哪一?个?民族|什么民族|哪一?族|国籍")
 _MANNER = re.compile(r"怎么|怎样|如何|因何")
 _WHERE = re.compile(r"哪里|哪儿|哪边|何地|何处")
 

@@ -92,6 +92,35 @@ def equated_noun(q: str, end: int) -> list[str]:
     return []
 
 
+def nation_word(s: str, q: str, people: bool) -> tuple[int, int] | None:
+    """The country (or, when ``people``, the people: 芬兰民族, 羌族) that a 哪国/哪一民族 question asks
+    for: a place name jieba tags ns, or a word ending in 族, that the question does not name;
+    one ending in 国 / 族 first, then the one nearest the question's other words."""
+    import jieba.posseg
+
+    content = strip_question_words(q)
+    pairs = {content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()}
+    hits = [m.start() for p in pairs for m in re.finditer(re.escape(p), s)]
+    words = [tuple(p) for p in jieba.posseg.cut(s)]
+    best, best_key, pos = None, None, 0
+    for i, (word, flag) in enumerate(words):
+        a, b = pos, pos + len(word)
+        pos = b
+        if people and flag.startswith("ns") and i + 1 < len(words) and words[i + 1][0] in ("民族", "族", "人"):
+            b += len(words[i + 1][0])  # 芬兰|民族
+        elif not (flag.startswith("ns") or word.endswith("族") and len(word) >= 2):
+            continue
+        text = s[a:b]
+        if len(text) < 2 or text in q:
+            continue
+        suffix = text.endswith("族" if people else "国")
+        distance = min((min(abs(h - a), abs(h - b)) for h in hits), default=99)
+        key = (suffix, -distance)
+        if best_key is None or key > best_key:
+            best, best_key = (a, b), key
+    return best
+
+
 def leading_phrase(s: str) -> tuple[int, int] | None:
     """The longest noun phrase that opens the sentence (its topic), if one does."""
     spans = [(a, b) for a, b, _ in noun_phrases(s) if a == 0]
