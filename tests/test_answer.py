@@ -58,6 +58,10 @@ CASES = [
     ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
     # the sentence says what *is* the thing the question describes: the answer comes before its 是
     ("负责审查批准逮捕的机关是什么？", "人民检察院是负责审查批准逮捕的国家机关，依法独立行使检察权。", "人民检察院"),
+    # the asked-for noun followed by a colon introduces the answer
+    ("会议提出了哪一句口号？", "会议重申了检察机关的口号：高质效办好每一个案件。", "高质效办好每一个案件"),
+    # 其定位为X: the pronoun stands for the sentence's topic, which is the answer
+    ("作为市检察院派出机构的单位是什么？", "开发区检察室成立于2019年；其性质是市检察院派出机构的单位。", "开发区检察室"),
     # which country / people: the name of one, often as a modifier; 哪个国王 is not a country question
     ("这部小说的作者是哪国人？", "法国著名作家雨果在流亡期间完成了这部小说。", "法国"),
     # cases are counted in 起/处/例…; 一间 / 一根 is "a", not a count

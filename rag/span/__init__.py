@@ -135,6 +135,11 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     settled = 0 < gap <= 12 and informative(s, *anchored, q)  # the gap between anchors is a short answer
     if equated and head_category(equated) is not None and not settled:
         head = equated
+    if head and len(head[-1]) >= 2 and not settled:
+        said = re.search(re.escape(head[-1]) + r"[：:]", s)  # 哪一句格言 <- 沙特的格言：存在先于本质
+        told = noun_then(s, head[-1], clauses) if said else None
+        if told is not None and informative(s, *told, q):
+            return _span(sentence, *told, offset, q)
     if kind == "who" or head:
         best = best_phrase(s, q, kind, head, anchored)
         if best is not None:
@@ -154,8 +159,8 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
             return _span(sentence, *reason, offset, q)
     if kind == "what" and not settled and not right and re.search(r"(?:是|为)$", left):
         subject = subject_of(s, left[:-1], clauses)  # Y是 <what the question describes>
-        if subject == (0, 0):
-            subject = leading_phrase(s)
+        if subject == (0, 0) or subject is not None and _PRONOUN.match(sentence[subject[0] : subject[1]]):
+            subject = leading_phrase(s)  # …，是X / 其定位为X: the sentence's topic is the subject
         if subject is not None and informative(s, *subject, q):
             return _span(sentence, *subject, offset, q)
         noun = equated_noun(q, len(left) - 1)  # 林郁智的艺名是什么 <- 艺名纳豆
@@ -173,6 +178,7 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
     return _span(sentence, lo, hi, offset, q)
 
 
+_PRONOUN = re.compile(r"^(?:其|它|他|她|该|此|这|本)")
 _NATION = re.compile(r"哪一?个?国(?:家|人)?(?![王度旗歌花会内外土都君号际营企])|什么国家|哪一?个?民族|什么民族|哪一?族|国籍")
 _MANNER = re.compile(r"怎么|怎样|如何|因何")
 _WHERE = re.compile(r"哪里|哪儿|哪边|何地|何处")
