@@ -58,6 +58,8 @@ CASES = [
     ("大会共有多少名代表出席？", "5月6日，大会开幕，出席代表共计312位。", "312位"),
     # the sentence says what *is* the thing the question describes: the answer comes before its 是
     ("负责审查批准逮捕的机关是什么？", "人民检察院是负责审查批准逮捕的国家机关，依法独立行使检察权。", "人民检察院"),
+    # a description (什么特点 / 分布在哪些地区) runs to the sentence's end; its restated subject stays
+    ("新办案系统有什么特点？", "新办案系统流程简便，数据互通，全程留痕。", "新办案系统流程简便，数据互通，全程留痕"),
     # the asked-for noun followed by a colon introduces the answer
     ("会议提出了哪一句口号？", "会议重申了检察机关的口号：高质效办好每一个案件。", "高质效办好每一个案件"),
     # 其定位为X: the pronoun stands for the sentence's topic, which is the answer

@@ -169,15 +169,23 @@ def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | Non
             return _span(sentence, *told, offset, q)
     whole = kind == "why" or _MANNER.search(q) is not None  # a reason or a manner is said in full
     lo, hi = anchored
+    named = False  # the sentence names the asked-for noun and says what it is (特点是…)
     if not informative(s, lo, hi, q):
         # 有什么特点 <- 该制度的特点是…: the asked-for noun is followed by what it is
         after = after_noun(s, right, clauses)
-        lo, hi = after if after and informative(s, *after, q) else home
+        named = bool(after and informative(s, *after, q))
+        lo, hi = after if named else home
     if not whole:
         lo, hi = drop_restated(s, lo, hi, q)
+    if _FEATURES.search(q) and not named and hi < len(s):
+        # 有什么特点 / 分布在哪些地区: a description goes on to the sentence's end (叶较小，不裂，两面被毛)
+        end = trim(s, lo, len(s))[1]
+        if end - lo <= _MAX_SHORT:
+            hi = end
     return _span(sentence, lo, hi, offset, q)
 
 
+_FEATURES = re.compile(r"(?:什么|哪些)(?:样的)?(?:特点|特征|特色|特性|样子|外观|形态)|什么样子|长什么样|分布(?:在|于)?(?:哪些|哪里|什么)")
 _PRONOUN = re.compile(r"^(?:其|它|他|她|该|此|这|本)")
 _NATION = re.compile(r"哪一?个?国(?:家|人)?(?![王度旗歌花会内外土都君号际营企])|什么国家|哪一?个?民族|什么民族|哪一?族|国籍")
 _MANNER = re.compile(r"怎么|怎样|如何|因何")
