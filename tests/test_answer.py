@@ -182,3 +182,8 @@ def test_a_king_is_not_a_country():
 
     assert _NATION.search("他是哪国人") and _NATION.search("由哪个国家协助") and _NATION.search("哪一民族的作品")
     assert not _NATION.search("这是哪个国王的雕像") and not _NATION.search("在哪国际机场")
+
+
+def test_a_date_does_not_answer_a_which_person_question():
+    short = short_answer("该决议经过了哪一教宗的认可？", "该决议的最终地位在1927年6月2日得到教宗庇护十一世的认可。", 0)
+    assert short is not None and "1927" not in short.text and short.text in "教宗庇护十一世"

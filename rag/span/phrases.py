@@ -121,6 +121,9 @@ def nation_word(s: str, q: str, people: bool) -> tuple[int, int] | None:
     return best
 
 
+_BARE_DATE = re.compile(r"(?:公元前?|西元前?)?[\d-]+年(?:\d+月(?:\d+日)?)?|\d+月\d+日")
+
+
 def leading_phrase(s: str) -> tuple[int, int] | None:
     """The longest noun phrase that opens the sentence (its topic), if one does."""
     spans = [(a, b) for a, b, _ in noun_phrases(s) if a == 0]
@@ -247,6 +250,8 @@ def best_phrase(
         new = sum(ch not in q for ch in text)
         if new < max(1, len(text) // 2) or category == "time" and wanted != "time":
             continue
+        if wanted != "time" and _BARE_DATE.fullmatch(text):
+            continue  # 哪一教宗 / 哪个单位 is not answered by 1927年6月2日
         score = 1.0
         if head and any(text.endswith(h) and len(text) > len(h) for h in head):
             score += 3.0
