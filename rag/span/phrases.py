@@ -92,15 +92,20 @@ def equated_noun(q: str, end: int) -> list[str]:
     return []
 
 
+def question_hits(s: str, q: str) -> list[int]:
+    """Where the question's character pairs (interrogatives removed) occur in ``s``."""
+    content = strip_question_words(q)
+    pairs = {content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()}
+    return [m.start() for p in pairs for m in re.finditer(re.escape(p), s)]
+
+
 def nation_word(s: str, q: str, people: bool) -> tuple[int, int] | None:
     """The country (or, when ``people``, the people: 芬兰民族, 羌族) that a 哪国/哪一民族 question asks
     for: a place name jieba tags ns, or a word ending in 族, that the question does not name;
     one ending in 国 / 族 first, then the one nearest the question's other words."""
     import jieba.posseg
 
-    content = strip_question_words(q)
-    pairs = {content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()}
-    hits = [m.start() for p in pairs for m in re.finditer(re.escape(p), s)]
+    hits = question_hits(s, q)
     words = [tuple(p) for p in jieba.posseg.cut(s)]
     best, best_key, pos = None, None, 0
     for i, (word, flag) in enumerate(words):
@@ -239,9 +244,7 @@ def best_phrase(
     -> a person's name), for lying between the anchors, and for standing close to
     the question's other words. Returns its span and what it names.
     """
-    content = strip_question_words(q)
-    pairs = [content[i : i + 2] for i in range(len(content) - 1) if not content[i : i + 2].isspace()]
-    hits = [m.start() for p in set(pairs) for m in re.finditer(re.escape(p), s)]
+    hits = question_hits(s, q)
     wanted = wanted or ("person" if kind == "who" else head_category(head))
     best, best_score = None, 0.0
     for a, b, category in noun_phrases(s):
