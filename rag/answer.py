@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.records import Answer, Citation, Document, ShortAnswer
+from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
 from rag.text import fold, query_terms, split_sentences, terms
@@ -179,21 +179,30 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     if (start, end) == (best.start, best.end):
         start, end = _pair_with_rival(doc, best, cands, pair_gap, pair_chars)
     short = own or short_answer(question, doc.text[start:end], start)
-    doc_id = best.doc_id
-    moved = retriever.copy_in_original(doc_id, start, end)
-    ranked_docs = {retriever.chunks[p.chunk_index].doc_id for p in scored}  # never one the filters excluded
-    if moved is not None and moved[0] in ranked_docs:  # a repost: quote the same words from the original copy of the story
-        doc_id, new_start = moved
-        original_chunk = retriever.chunk_at(doc_id, new_start)
-        if original_chunk is not None:
-            shift = new_start - start
-            doc, chunk, start, end = retriever.documents[doc_id], original_chunk, new_start, end + shift
-            if short is not None:
-                short = ShortAnswer(short.text, short.start + shift, short.end + shift)
+    doc_id, chunk, shift = _in_original(retriever, scored, best.doc_id, chunk, start, end)
+    if shift is not None:  # a repost: the same words are quoted from the original copy of the story
+        doc, start, end = retriever.documents[doc_id], start + shift, end + shift
+        if short is not None:
+            short = ShortAnswer(short.text, short.start + shift, short.end + shift)
     citation = _citation(retriever, doc, doc_id, start, end, chunk.start, chunk.end, best.score)
+    copies = retriever.copies(doc_id)
     return Answer(question=question, found=True, text=doc.text[start:end], citations=(citation,),
-                  related=tuple(h for h in related if h.path not in retriever.copies(doc_id)), short=short,
-                  confidence=confidence)
+                  related=tuple(h for h in related if h.path not in copies), short=short, confidence=confidence)
+
+
+def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, chunk: Chunk, start: int,
+                 end: int) -> tuple[int, Chunk, int | None]:
+    """The original copy of a repost's story, its passage, and how far the quote moves in it
+    (None: stay, because the document is the original, the original lacks these words,
+    or the filters excluded it)."""
+    moved = retriever.copy_in_original(doc_id, start, end)
+    if moved is None or moved[0] not in {retriever.chunks[p.chunk_index].doc_id for p in scored}:
+        return doc_id, chunk, None
+    original, at = moved
+    original_chunk = retriever.chunk_at(original, at)
+    if original_chunk is None:
+        return doc_id, chunk, None
+    return original, original_chunk, at - start
 
 
 def _confidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,
