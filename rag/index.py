@@ -9,7 +9,9 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -28,7 +30,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
 from rag.retrieve import Retriever, passage_text
 from rag.span import warm_up
-from rag.store import TOKENIZER, read_index, read_manifest, write_index
+from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index
 from rag.text import terms
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,27 @@ def _as_list(sources: Sources) -> list[Path]:
     if isinstance(sources, (str, Path)):
         return [Path(sources)]
     return [Path(s) for s in sources]
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_day(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ok = bool(_ISO_DAY.fullmatch(value)) and bool(datetime.date.fromisoformat(value))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RagError(f"{name}={value!r} is not a date in the form YYYY-MM-DD (for example 2024-01-31)")
+
+
+def _check_sources_exist(roots: Sequence[Path]) -> None:
+    """At least one source must exist; the missing ones are reported with the skipped files."""
+    if roots and not any(Path(r).expanduser().exists() for r in roots):
+        names = ", ".join(str(r) for r in roots)
+        raise RagError(f"no such file or folder: {names}; check the path(s) (nothing was written)")
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:
@@ -103,6 +126,8 @@ class Index:
 
     def _mask(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None,
               exclude: Sequence[str | Path] = ()) -> np.ndarray | None:
+        _check_day("date_from", date_from)
+        _check_day("date_to", date_to)
         if not (date_from or date_to or sources or exclude):
             return None
         wanted = set(sources or [])
@@ -145,12 +170,17 @@ class Index:
         """
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.")
+        allowed = self._mask(date_from, date_to, sources, exclude)
+        if not self.chunks:
+            return Answer(question=question, found=False, text="",
+                          message="The archive is empty: add files with `rag update`.")
+        if allowed is not None and not allowed.any():
+            return Answer(question=question, found=False, text="",
+                          message="No article matches the date range or sources chosen; widen the filters.")
         extra = followup_terms(question, history)
         query = question if not extra else f"{history[-1]} {question}"
         qvec = self._retriever.encoder.encode_queries([query])[0]
-        scored = self._retriever.score_passages(
-            question, allowed=self._mask(date_from, date_to, sources, exclude), extra_terms=extra, query_vector=qvec
-        )
+        scored = self._retriever.score_passages(question, allowed=allowed, extra_terms=extra, query_vector=qvec)
         return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
                                sentence_dense=self.config.sentence_dense,
@@ -173,6 +203,8 @@ class Index:
 def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
            progress: Progress | None) -> Index:
     t0 = time.perf_counter()
+    check_target(folder)  # before any work: never replace what is not an index
+    _check_sources_exist(roots)
     tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
     roots_abs = [r.absolute() for r in roots]
     files, skipped = discover(roots, max_files=config.max_files)

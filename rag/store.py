@@ -14,6 +14,8 @@ No pickle anywhere: every file is JSON, NPY or FAISS's own format.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import json
 import os
@@ -28,10 +30,13 @@ import numpy as np
 from rag.errors import IndexFormatError
 from rag.records import Chunk, Document
 
-__all__ = ["FORMAT_VERSION", "Stored", "write_index", "read_manifest", "read_index", "TOKENIZER"]
+__all__ = ["FORMAT_VERSION", "Stored", "check_target", "write_index", "read_manifest", "read_index", "TOKENIZER"]
 
 FORMAT_VERSION = 1
 TOKENIZER = {"kind": "char-unigram+bigram", "fold": "opencc-t2s+nfkc+lower", "title_in_passage": True}
+# Everything an index folder may hold. A folder with anything else in it is not ours to replace.
+INDEX_ENTRIES = frozenset({"manifest.json", "documents.jsonl", "chunks.npy", "bm25", "dense", ".lock"})
+_BUILDING = ".building-"
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,113 @@ def _doc_to_json(doc: Document) -> str:
     return json.dumps(dataclasses.asdict(doc), ensure_ascii=False)
 
 
+def check_target(folder: Path) -> None:
+    """Refuse to write an index where anything but an index of this project lives.
+
+    ``folder`` may be missing, an empty folder, or a folder holding only an index's
+    files with its manifest. A file, a link, or a folder of anything else is the
+    user's and is never replaced.
+    """
+    folder = Path(folder)
+    if folder.is_symlink():
+        raise IndexFormatError(f"{folder} is a symbolic link; pass the real index folder or a new path as --index "
+                               "(nothing was written)")
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise IndexFormatError(f"{folder} is a file, not an index folder; choose a new or empty folder for --index "
+                               "(nothing was written)")
+    names = {p.name for p in folder.iterdir()}
+    if not names:
+        return
+    other = sorted(names - INDEX_ENTRIES)
+    if "manifest.json" not in names or other:
+        shown = ", ".join(other[:5]) + (" …" if len(other) > 5 else "")
+        raise IndexFormatError(
+            f"{folder} is not empty and is not an index of this project ({'it holds ' + shown if other else 'no manifest.json'}); "
+            "choose a new or empty folder for --index (nothing was written or deleted)"
+        )
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or "format_version" not in manifest or "model" not in manifest:
+        raise IndexFormatError(f"{folder}/manifest.json is not this project's index manifest; choose a new or "
+                               "empty folder for --index (nothing was written or deleted)")
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file and folder under ``root`` to disk, so a crash after the swap finds whole files."""
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2 RENAME_EXCHANGE); False where unsupported.
+
+    With it there is no moment at which the index path holds nothing: a reader sees
+    the old folder or the new one.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Remove temporary folders that a killed build of this index left beside it."""
+    prefix = f".{folder.name}{_BUILDING}"
+    for p in folder.parent.glob(prefix + "*"):
+        pid = p.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_index(folder: Path, *, manifest: dict, documents: list[Document], chunks: list[Chunk],
                 save_parts) -> None:
     """Write a complete index to a temporary folder, then swap it in place of ``folder``.
 
-    ``save_parts(tmp_folder)`` writes the BM25 and FAISS parts. If anything fails,
-    the previous index is left exactly as it was.
+    ``save_parts(tmp_folder)`` writes the BM25 and FAISS parts. Files are fsynced
+    before the swap, which is one atomic exchange where the system offers it. If
+    anything fails, the previous index is left exactly as it was. ``folder`` must
+    pass :func:`check_target`: nothing that is not an index is ever replaced.
     """
     folder = Path(folder)
+    check_target(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
+    _clean_leftovers(folder)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}{_BUILDING}{os.getpid()}-", dir=folder.parent))
     try:
         with (tmp / "documents.jsonl").open("w", encoding="utf-8") as f:
             for doc in documents:
@@ -67,13 +169,19 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
         save_parts(tmp)
         manifest = {**manifest, "format_version": FORMAT_VERSION, "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        old = None
-        if folder.exists():
-            old = folder.parent / f".{folder.name}.old-{os.getpid()}-{time.time_ns()}"
-            folder.rename(old)
-        tmp.rename(folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _fsync_tree(tmp)
+        check_target(folder)  # again: the folder may have changed while we built
+        if folder.exists() and any(folder.iterdir()):
+            if not _exchange(tmp, folder):
+                old = folder.parent / f".{folder.name}{_BUILDING}{os.getpid()}-old-{time.time_ns()}"
+                folder.rename(old)
+                tmp.rename(folder)
+                tmp = old
+        else:
+            if folder.exists():
+                folder.rmdir()  # empty, checked above
+            tmp.rename(folder)
+        _fsync_dir(folder.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

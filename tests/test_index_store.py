@@ -128,3 +128,14 @@ def test_query_time_settings_apply_to_an_opened_index(seed_index):
     opened = rag.open_index(seed_index.folder, config=rag.Config(chunk_chars=400, **changes))
     assert {k: getattr(opened.config, k) for k in changes} == changes
     assert opened.config.chunk_chars == seed_index.config.chunk_chars
+
+
+def test_dates_must_be_iso_and_empty_filters_say_so(seed_index):
+    for bad in ("2024/01/01", "20240101", "2024-13-01", "yesterday"):
+        with pytest.raises(rag.RagError, match="YYYY-MM-DD"):
+            seed_index.search("巡视", date_from=bad)
+        with pytest.raises(rag.RagError, match="YYYY-MM-DD"):
+            seed_index.ask("巡视工作的根本任务是什么？", date_to=bad)
+    none = seed_index.ask("巡视工作的根本任务是什么？", date_from="1990-01-01", date_to="1990-12-31")
+    assert not none.found and "filters" in none.message and "empty" not in none.message
+    assert seed_index.search("巡视", date_from="1990-01-01", date_to="1990-12-31") == []
