@@ -9,7 +9,7 @@ Example:
 """
 
 from rag.config import DEFAULT_MODEL, Config
-from rag.errors import ConfigError, IndexFormatError, IngestError, ModelError, RagError
+from rag.errors import ConfigError, IndexFormatError, IndexLockedError, IngestError, ModelError, RagError
 from rag.index import Index, build_index, open_index
 from rag.records import Answer, BuildReport, Chunk, Citation, Document, Hit, ShortAnswer, Skipped
 
@@ -32,6 +32,7 @@ __all__ = [
     "RagError",
     "ModelError",
     "IndexFormatError",
+    "IndexLockedError",
     "IngestError",
     "ConfigError",
 ]

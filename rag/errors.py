@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RagError", "ModelError", "IndexFormatError", "IngestError", "ConfigError"]
+__all__ = ["RagError", "ModelError", "IndexFormatError", "IndexLockedError", "IngestError", "ConfigError"]
 
 
 class RagError(Exception):
@@ -15,6 +15,10 @@ class ModelError(RagError):
 
 class IndexFormatError(RagError):
     """An index folder is missing, damaged, or built by another format or model."""
+
+
+class IndexLockedError(RagError):
+    """Another build or update is writing the same index."""
 
 
 class IngestError(RagError):

@@ -14,9 +14,12 @@ No pickle anywhere: every file is JSON, NPY or FAISS's own format.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
+import fcntl
+import sys
 import json
 import os
 import shutil
@@ -27,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexFormatError
+from rag.errors import IndexFormatError, IndexLockedError
 from rag.records import Chunk, Document
 
-__all__ = ["FORMAT_VERSION", "Stored", "check_target", "write_index", "read_manifest", "read_index", "TOKENIZER"]
+__all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_index", "read_manifest", "read_index", "TOKENIZER"]
 
 FORMAT_VERSION = 1
 TOKENIZER = {"kind": "char-unigram+bigram", "fold": "opencc-t2s+nfkc+lower", "title_in_passage": True}
@@ -86,6 +89,31 @@ def check_target(folder: Path) -> None:
     if not isinstance(manifest, dict) or "format_version" not in manifest or "model" not in manifest:
         raise IndexFormatError(f"{folder}/manifest.json is not this project's index manifest; choose a new or "
                                "empty folder for --index (nothing was written or deleted)")
+
+
+@contextlib.contextmanager
+def writer_lock(folder: Path):
+    """Hold the one-writer lock of the index at ``folder`` (a file beside it, ``.NAME.lock``).
+
+    The lock is the kernel's (flock): it is released on any exit, a kill included, so no
+    stale lock survives. A second writer fails at once with a message naming the holder.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    path = folder.parent / f".{folder.name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
+            raise IndexLockedError(f"{folder} is being written by {holder}; wait for it to finish and try again")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} ({' '.join(sys.argv)[:200]}) since {time.strftime('%H:%M:%S')}"
+                  .encode("utf-8"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _fsync_tree(root: Path) -> None:

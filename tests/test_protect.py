@@ -102,3 +102,31 @@ def test_cli_build_into_user_folder_exits_1(tmp_path):
                         str(tmp_path / "new")], capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and "no such file or folder" in r.stderr
     assert not os.path.exists(tmp_path / "new")
+
+
+def test_second_writer_fails_at_once_naming_the_holder(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from rag.store import writer_lock
+
+    idx = tmp_path / "idx"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from rag.store import writer_lock\n"
+        f"with writer_lock(Path({str(idx)!r})):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t = time.perf_counter()
+        with pytest.raises(rag.IndexLockedError, match=f"pid {holder.pid}"):
+            with writer_lock(idx):
+                pass
+        assert time.perf_counter() - t < 1
+        with pytest.raises(rag.IndexLockedError):
+            rag.build_index(tmp_path, idx)
+    finally:
+        holder.kill()  # a killed holder leaves no stale lock
+        holder.wait()
+    with writer_lock(idx):
+        pass
