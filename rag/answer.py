@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.reader import Reader
 from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
@@ -159,35 +160,104 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
 
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
                     history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
-                    pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3) -> Answer:
-    """Choose the sentence that answers ``question`` from the ranked passages."""
+                    pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
+                    reader: Reader | None = None, reader_passages: int = 3, reader_weight: float = 0.5) -> Answer:
+    """Choose the sentence that answers ``question`` from the ranked passages.
+
+    With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
+    short answer and its sentence the quote; without one (or when it finds no span), the
+    rules choose the sentence and the span inside it. ``ShortAnswer.by`` records which.
+    """
     related = tuple(retriever.hits(scored, related_k))
     cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
                            history_terms=history_terms, sentence_dense=sentence_dense)
     if not cands:
         return Answer(question=question, found=False, text="", related=related,
                       message="The archive is empty: add files with `rag update`.")
-    best = cands[0]
-    doc = retriever.documents[best.doc_id]
-    chunk = retriever.chunks[best.passage.chunk_index]
+    span = _read(question, retriever, scored, reader, reader_passages) if reader is not None else None
+    if span is not None:
+        best = _sentence_of(span, cands, retriever)
+        start, end = best.start, best.end
+        short: ShortAnswer | None = span.short
+    else:
+        best = cands[0]
+        start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
+                                         pair_chars)
     confidence = _confidence(question, history_terms, retriever, best, query_vector)
+    if span is not None:
+        confidence = (1 - reader_weight) * confidence + reader_weight * _squash(span.margin)
     if confidence < threshold:
         return Answer(question=question, found=False, text="", related=related, confidence=confidence,
                       message="The archive does not seem to answer this question; the closest passages are listed.")
-    start, end = _extend(doc, best, cands)
-    own = short_answer(question, doc.text[start:end], start)
-    if (start, end) == (best.start, best.end):
-        start, end = _pair_with_rival(doc, best, cands, pair_gap, pair_chars)
-    short = own or short_answer(question, doc.text[start:end], start)
+    doc = retriever.documents[best.doc_id]
+    chunk = retriever.chunks[best.passage.chunk_index]
     doc_id, chunk, shift = _in_original(retriever, scored, best.doc_id, chunk, start, end)
     if shift is not None:  # a repost: the same words are quoted from the original copy of the story
         doc, start, end = retriever.documents[doc_id], start + shift, end + shift
         if short is not None:
-            short = ShortAnswer(short.text, short.start + shift, short.end + shift)
+            short = ShortAnswer(short.text, short.start + shift, short.end + shift, short.by)
     citation = _citation(retriever, doc, doc_id, start, end, chunk.start, chunk.end, best.score)
     copies = retriever.copies(doc_id)
     return Answer(question=question, found=True, text=doc.text[start:end], citations=(citation,),
                   related=tuple(h for h in related if h.path not in copies), short=short, confidence=confidence)
+
+
+def _rules_quote(question: str, doc: Document, best: _Candidate, cands: Sequence[_Candidate], pair_gap: float,
+                 pair_chars: int) -> tuple[int, int, ShortAnswer | None]:
+    """The rules' quote (the best sentence, joined by a neighbour where it helps) and short answer."""
+    start, end = _extend(doc, best, cands)
+    own = short_answer(question, doc.text[start:end], start)
+    if (start, end) == (best.start, best.end):
+        start, end = _pair_with_rival(doc, best, cands, pair_gap, pair_chars)
+    return start, end, own or short_answer(question, doc.text[start:end], start)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The reader's best span: document offsets, the passage it was read in, its margin over 'no answer'."""
+
+    doc_id: int
+    passage: Scored
+    short: ShortAnswer
+    margin: float
+
+
+def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader: Reader, n: int) -> _Span | None:
+    """Read the ``n`` best passages; the best span across them, or None when there is none."""
+    top = list(scored[:n])
+    if not top:
+        return None
+    chunks = [retriever.chunks[p.chunk_index] for p in top]
+    guesses = reader.read(question, [c.text for c in chunks], top=1)
+    if not guesses:
+        return None
+    g = guesses[0]
+    null = min(x.null for x in guesses)
+    c = chunks[g.passage]
+    text = retriever.documents[c.doc_id].text[c.start + g.start : c.start + g.end]
+    if not text.strip():
+        return None
+    short = ShortAnswer(text, c.start + g.start, c.start + g.end, "reader")
+    return _Span(c.doc_id, top[g.passage], short, g.score - null)
+
+
+def _sentence_of(span: _Span, cands: Sequence[_Candidate], retriever: Retriever) -> _Candidate:
+    """The sentence(s) of the document that hold the span, as a candidate (scored as the rules scored it)."""
+    doc = retriever.documents[span.doc_id]
+    chunk = retriever.chunks[span.passage.chunk_index]
+    sentences = split_sentences(doc.text, chunk.start, chunk.end)
+    a, b = span.short.start, span.short.end
+    inside = [(s, e) for s, e in sentences if s < b and e > a] or [(a, b)]
+    start, end = inside[0][0], inside[-1][1]
+    known = next((c for c in cands if c.doc_id == span.doc_id and c.start == start), None)
+    score = known.score if known is not None else 0.0
+    return _Candidate(span.doc_id, start, end, span.passage, known.lexical if known else 0.0, span.passage.dense,
+                      score)
+
+
+def _squash(margin: float) -> float:
+    """The reader's margin of its best span over 'no answer here' (logits), mapped to 0..1."""
+    return float(1 / (1 + np.exp(-margin / 2)))
 
 
 def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, chunk: Chunk, start: int,

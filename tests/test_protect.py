@@ -130,3 +130,42 @@ def test_second_writer_fails_at_once_naming_the_holder(tmp_path):
         holder.wait()
     with writer_lock(idx):
         pass
+
+
+@pytest.mark.parametrize("damage", ["truncate", "alter", "delete"])
+def test_damaged_index_is_refused_on_open(tmp_path, damage):
+    from rag.store import read_index
+
+    idx = tmp_path / "idx"
+    write_index(idx, manifest={"model": {"name": "m", "dim": 1}, "counts": {"documents": 0, "chunks": 0}},
+                documents=[], chunks=[], save_parts=lambda tmp: (tmp / "dense").mkdir() or
+                (tmp / "dense" / "passages.faiss").write_bytes(b"\x00" * 4096))
+    read_index(idx)  # intact: opens
+    part = idx / "dense" / "passages.faiss"
+    if damage == "truncate":
+        part.write_bytes(part.read_bytes()[:100])
+    elif damage == "alter":
+        part.write_bytes(b"\x01" + part.read_bytes()[1:])
+    else:
+        part.unlink()
+    with pytest.raises(rag.IndexFormatError, match="damaged.*passages.faiss.*rebuild"):
+        read_index(idx)
+
+
+def test_serve_on_a_shared_address_needs_a_login_or_read_only(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "RAG_PASSWORD"}
+    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "rag.cli", "serve", "--index", str(tmp_path / "none"),  # noqa: E731
+                                           *a], capture_output=True, text=True, timeout=120, env={**env, **kw})
+    r = run("--host", "0.0.0.0")
+    assert r.returncode == 1 and "--auth" in r.stderr and "--public-read-only" in r.stderr
+    r = run("--host", "0.0.0.0", "--auth", "editor")
+    assert r.returncode == 1 and "RAG_PASSWORD" in r.stderr
+    r = run("--host", "0.0.0.0", "--auth", "editor", RAG_PASSWORD="a-long-secret")
+    assert r.returncode == 1 and "no index" in r.stderr  # passed the login check; stops at the missing index
+    r = run("--host", "0.0.0.0", "--public-read-only")
+    assert r.returncode == 1 and "no index" in r.stderr
+    r = run("--host", "127.0.0.1")
+    assert r.returncode == 1 and "no index" in r.stderr

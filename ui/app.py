@@ -96,8 +96,11 @@ def _archive_markdown(index: rag.Index) -> str:
     )
 
 
-def make_app(index: rag.Index, *, upload_dir: Path | None = None) -> gr.Blocks:
-    """Build the Blocks app around an open index (loaded once, shared by all sessions)."""
+def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: bool = False) -> gr.Blocks:
+    """Build the Blocks app around an open index (loaded once, shared by all sessions).
+
+    ``read_only`` leaves out the upload box: asking works, nothing changes the index.
+    """
     lock = threading.Lock()  # updates replace the index in place; questions wait for them
     upload_dir = upload_dir or Path(os.environ.get("RAG_UPLOAD_DIR", index.folder.parent / "uploads"))
 
@@ -113,6 +116,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None) -> gr.Blocks:
                 ]
         earlier = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
         with lock:
+            index.refresh()  # another process may have updated the index: answer from the new one
             answer = index.ask(message, history=earlier[-3:], date_from=(date_from or "").strip() or None,
                                date_to=(date_to or "").strip() or None, sources=sources or None)
             articles = {c.path: index.document(c.path).text for c in answer.citations}
@@ -157,6 +161,9 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None) -> gr.Blocks:
             clear.click(lambda: [], None, chat)
         with gr.Tab("Archive"):
             stats = gr.Markdown(_archive_markdown(index), elem_id="archive-stats")
+            if read_only:
+                gr.Markdown("This page is shared read-only: files cannot be added here.")
+                return demo
             files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES), label="Add files or a zip",
                             elem_id="upload")
             add = gr.Button("Add to archive", variant="primary", elem_id="add")
@@ -165,9 +172,10 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None) -> gr.Blocks:
     return demo
 
 
-def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the page and print its address."""
-    demo = make_app(index)
+def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
+           auth: tuple[str, str] | None = None, read_only: bool = False) -> None:
+    """Serve the page and print its address; ``auth`` = (user, password) puts it behind a login."""
+    demo = make_app(index, read_only=read_only)
     print(f"Serving the chat page on http://{host}:{port} (Ctrl+C to stop)", flush=True)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
-                                                   show_error=True, quiet=True)
+                                                   show_error=True, quiet=True, auth=auth)

@@ -1,0 +1,61 @@
+"""Question-time reading: passages in, the best answer spans out (character offsets)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.reader.features import SpanGuess, best_spans, encode_windows
+from rag.reader.model import SpanReader, load_span_reader
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Reader", "load_reader"]
+
+
+class Reader:
+    """A trained span reader ready for questions.
+
+    Example:
+        >>> reader = load_reader()                                            # doctest: +SKIP
+        >>> g = reader.read("巡视工作的根本任务是什么？", ["巡视工作的根本任务是‘两个维护’。"])[0]  # doctest: +SKIP
+        >>> g.start, g.end                                                    # doctest: +SKIP
+        (11, 17)
+    """
+
+    def __init__(self, model: SpanReader, *, int8: bool = True) -> None:
+        self.model = model
+        self.model.train(False)
+        if int8:
+            # Dynamic int8 linear layers: the reader runs on every question, on 2 cores.
+            import torch
+
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=UserWarning)
+                merged = model.encoder.merge_and_unload() if hasattr(model.encoder, "merge_and_unload") else model.encoder
+                model.encoder = torch.ao.quantization.quantize_dynamic(merged, {torch.nn.Linear}, dtype=torch.qint8)
+
+    def read(self, question: str, passages: Sequence[str], *, top: int = 3) -> list[SpanGuess]:
+        """Up to ``top`` spans per window of each passage, best first across all.
+
+        ``SpanGuess.passage`` indexes ``passages``; ``start``/``end`` are offsets into it.
+        """
+        if not passages:
+            return []
+        st = self.model.settings
+        w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
+                           max_len=st.max_len, stride=st.stride)
+        s, e = self.model.predict(w.input_ids, w.attention_mask)
+        guesses = [g for per_window in best_spans(s, e, w, top=top) for g in per_window]
+        return sorted(guesses, key=lambda g: -g.score)
+
+
+@lru_cache(maxsize=2)
+def load_reader(folder: str | None = None, int8: bool = True) -> Reader:
+    """Load (once per process) the reader in ``folder`` (default: the shipped weights)."""
+    return Reader(load_span_reader(Path(folder) if folder else None), int8=int8)

@@ -1,0 +1,357 @@
+"""Train the span reader on SQuAD-format Chinese QA sets (``../shared/train/``), reproducibly.
+
+    python -m rag.reader.train --out rag/reader/weights --log train.log
+
+Data: every question of the training files, one window holding its answer (chosen at
+random among the windows of its context that hold it), plus "no answer here" windows:
+other windows of the same context and the best BM25 match from another context (the
+kind of passage retrieval brings). A share of the examples is converted to
+traditional script with OpenCC, piece by piece so the answer's offsets stay exact.
+A fixed set of contexts is held out for validation (never the evaluation files).
+Checkpoints every ``--save-every`` steps; ``--resume`` continues from the last one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.reader.features import best_spans, encode_windows, label_window
+from rag.reader.model import ReaderSettings, SpanReader, save_span_reader
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["QA", "TrainSettings", "load_squad", "make_examples", "train", "evaluate", "char_f1"]
+
+
+@dataclass(frozen=True)
+class QA:
+    """One question over one context, with its first usable gold answer (or none)."""
+
+    qid: str
+    context_id: int
+    context: str
+    question: str
+    answers: tuple[str, ...]
+    start: int  # of answers[0] in context; -1 when unanswerable
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: float = 1.5
+    batch_size: int = 16
+    lr: float = 5e-4
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    seed: int = 13
+    traditional_share: float = 0.35
+    window_chars: int = 150
+    negatives_same_context: float = 0.2  # per question: chance of adding another window of its context
+    negatives_retrieved: float = 0.1  # per question: chance of adding the best window of another context
+    holdout_contexts: int = 100
+    max_examples: int = 0  # 0: all
+    save_every: int = 200
+    log_every: int = 20
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+
+
+def load_squad(path: Path, *, first_context_id: int = 0) -> list[QA]:
+    """Questions of a SQuAD-format file. An answer whose ``answer_start`` misses its text is
+    looked up near the given offset (21 such answers in CMRC 2018 train), else dropped."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    out: list[QA] = []
+    cid = first_context_id
+    for article in data:
+        for par in article["paragraphs"]:
+            ctx = par["context"]
+            for qa in par["qas"]:
+                texts, start = [], -1
+                for a in qa.get("answers", []):
+                    t, s = a["text"].strip(), int(a.get("answer_start", -1))
+                    if not t:
+                        continue
+                    if ctx[s : s + len(t)] != t:
+                        near = ctx.find(t, max(0, s - 30))
+                        s = near if near >= 0 else ctx.find(t)
+                    if s < 0:
+                        continue
+                    if start < 0:
+                        start = s
+                        texts.insert(0, t)
+                    else:
+                        texts.append(t)
+                if start >= 0:
+                    out.append(QA(str(qa["id"]), cid, ctx, qa["question"].strip(), tuple(texts), start))
+            cid += 1
+    return out
+
+
+def _to_traditional(qa: QA, converter) -> QA:
+    a = qa.answers[0]
+    before, after = qa.context[: qa.start], qa.context[qa.start + len(a):]
+    pieces = [converter.convert(x) for x in (before, a, after)]
+    ctx = "".join(pieces)
+    return QA(qa.qid + "-t", qa.context_id, ctx, converter.convert(qa.question),
+              (pieces[1],) + tuple(converter.convert(x) for x in qa.answers[1:]), len(pieces[0]))
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    passage: str
+    start: int  # answer offsets in passage; -1 for "no answer here"
+    end: int
+
+
+def _windows_of(context: str, size: int, step: int) -> list[tuple[int, int]]:
+    spans, s = [], 0
+    while True:
+        spans.append((s, min(len(context), s + size)))
+        if s + size >= len(context):
+            return spans
+        s += step
+
+
+def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) -> list[Example]:
+    """Character windows like the passages the reader sees at question time (the index's
+    150-character chunks), one holding each answer, and negatives as the settings say."""
+    import bm25s
+    from opencc import OpenCC
+
+    from rag.text import terms
+
+    t2 = OpenCC("s2twp")
+    size, step = settings.window_chars, settings.window_chars // 2
+    contexts = {q.context_id: q.context for q in qas}
+    ids = sorted(contexts)
+    retriever = bm25s.BM25()
+    retriever.index([terms(contexts[i]) for i in ids], show_progress=False)
+    vocab_ok = set().union(*[set(terms(contexts[i])) for i in ids])
+    out: list[Example] = []
+    for qa in qas:
+        if rng.random() < settings.traditional_share:
+            qa = _to_traditional(qa, t2)
+        a0, a1 = qa.start, qa.start + len(qa.answers[0])
+        wins = _windows_of(qa.context, size, step)
+        holding = [(s, e) for s, e in wins if s <= a0 and a1 <= e]
+        if not holding:  # an answer longer than the overlap: centre a window on it
+            s = max(0, min(a0 - (size - (a1 - a0)) // 2, len(qa.context) - size))
+            holding = [(s, max(a1, s + size))]
+        s, e = rng.choice(holding)
+        out.append(Example(qa.question, qa.context[s:e], a0 - s, a1 - s))
+        empty = [(s, e) for s, e in wins if e <= a0 or s >= a1]
+        if empty and rng.random() < settings.negatives_same_context:
+            s, e = rng.choice(empty)
+            if not any(t in qa.context[s:e] for t in qa.answers):
+                out.append(Example(qa.question, qa.context[s:e], -1, -1))
+        if rng.random() < settings.negatives_retrieved:
+            q_terms = [t for t in terms(qa.question) if t in vocab_ok]
+            if q_terms:
+                docs, _ = retriever.retrieve([q_terms], k=min(3, len(ids)), show_progress=False)
+                for j in docs[0]:
+                    other = ids[int(j)]
+                    if other == qa.context_id:
+                        continue
+                    ctx = contexts[other]
+                    s, e = rng.choice(_windows_of(ctx, size, step))
+                    if not any(t in ctx[s:e] for t in qa.answers):
+                        out.append(Example(qa.question, ctx[s:e], -1, -1))
+                    break
+    rng.shuffle(out)
+    return out
+
+
+def _batch(reader: SpanReader, examples: list[Example]):
+    """Token windows and start/end labels for a batch (each example is one window)."""
+    torch = __import__("torch")
+    w = encode_windows(reader.tokenizer, [x.question for x in examples], [x.passage for x in examples],
+                       max_len=reader.settings.max_len, stride=reader.settings.stride)
+    # A passage longer than one window gives several: an answerable example keeps the
+    # first window that holds its answer, an unanswerable one its first window.
+    chosen: dict[int, tuple[int, int, int]] = {}
+    for i, p in enumerate(w.passage_of.tolist()):
+        x = examples[p]
+        label = label_window(w.offsets[i], x.start, x.end) if x.start >= 0 else (0, 0)
+        if p not in chosen or (chosen[p][1:] == (0, 0) and label != (0, 0)):
+            chosen[p] = (i, *label)
+    rows = [chosen[p] for p in sorted(chosen)]
+    take = [r[0] for r in rows]
+    return (torch.from_numpy(w.input_ids[take]), torch.from_numpy(w.attention_mask[take]),
+            torch.tensor([r[1] for r in rows]), torch.tensor([r[2] for r in rows]))
+
+
+def char_f1(pred: str, gold: str) -> float:
+    """Character-overlap F1 as in the CMRC 2018 evaluation (punctuation and spaces ignored)."""
+    import re
+    from collections import Counter
+
+    strip = re.compile(r"[\s\u3000，。、；：？！“”‘’（）《》【】「」『』,.;:?!'\"()\[\]<>-]")
+    p, g = strip.sub("", pred), strip.sub("", gold)
+    if not p or not g:
+        return float(p == g)
+    common = sum((Counter(p) & Counter(g)).values())
+    if common == 0:
+        return 0.0
+    prec, rec = common / len(p), common / len(g)
+    return 2 * prec * rec / (prec + rec)
+
+
+def read_context(reader: SpanReader, question: str, context: str) -> tuple[str, float]:
+    """The best span of a whole context (all its windows) and its margin over "no answer"."""
+    w = encode_windows(reader.tokenizer, [question], [context], max_len=reader.settings.max_len,
+                       stride=reader.settings.stride)
+    s, e = reader.predict(w.input_ids, w.attention_mask)
+    guesses = [g[0] for g in best_spans(s, e, w) if g]
+    if not guesses:
+        return "", -1e9
+    best = max(guesses, key=lambda g: g.score)
+    return context[best.start : best.end], best.score - min(g.null for g in guesses)
+
+
+def evaluate(reader: SpanReader, qas: list[QA]) -> dict[str, float]:
+    """EM and character F1 with the gold context given (the reader alone)."""
+    em = f1 = 0.0
+    for qa in qas:
+        pred, _ = read_context(reader, qa.question, qa.context)
+        em += float(any(pred.strip() == a for a in qa.answers))
+        f1 += max(char_f1(pred, a) for a in qa.answers)
+    n = max(1, len(qas))
+    return {"em": round(em / n, 4), "f1": round(f1 / n, 4), "questions": len(qas)}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool = False,
+          say=print) -> dict:
+    """Prepare the data, train, evaluate on the held-out contexts, save weights and a record."""
+    import torch
+
+    random.seed(settings.seed)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    qas: list[QA] = []
+    for f in files:
+        qas.extend(load_squad(f, first_context_id=max((q.context_id for q in qas), default=-1) + 1))
+    ctx_ids = sorted({q.context_id for q in qas})
+    held = set(random.Random(settings.seed).sample(ctx_ids, min(settings.holdout_contexts, len(ctx_ids) // 5)))
+    dev = [q for q in qas if q.context_id in held]
+    train_qas = [q for q in qas if q.context_id not in held]
+    examples = make_examples(train_qas, settings, rng)
+    if settings.max_examples:
+        examples = examples[: settings.max_examples]
+    say(f"data: {len(train_qas)} training questions, {len(examples)} windows "
+        f"({sum(x.start < 0 for x in examples)} without answer), {len(dev)} held-out questions")
+
+    reader = SpanReader(settings.reader, trainable=True)
+    ckpt = out / "checkpoint"
+    params = reader.parameters()
+    opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
+    steps_per_epoch = math.ceil(len(examples) / settings.batch_size)
+    total = max(1, int(steps_per_epoch * settings.epochs))
+    warm = max(1, int(total * settings.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    step, curve, t0 = 0, [], time.perf_counter()
+    if resume and (ckpt / "state.pt").exists():
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        set_peft_model_state_dict(reader.encoder, load_file(str(ckpt / "adapter_model.safetensors")))
+        reader.head.load_state_dict({k: v.float() for k, v in load_file(str(ckpt / "span_head.safetensors")).items()})
+        state = torch.load(ckpt / "state.pt", weights_only=False)
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        step, curve = state["step"], state["curve"]
+        say(f"resumed at step {step}")
+    loss_fn = torch.nn.CrossEntropyLoss()
+    reader.train(True)
+    running = []
+    while step < total:
+        i = (step % steps_per_epoch) * settings.batch_size
+        if step % steps_per_epoch == 0 or i == 0:
+            # each epoch reads the examples in an order fixed by the seed and the epoch
+            order = list(range(len(examples)))
+            random.Random(settings.seed + step // steps_per_epoch).shuffle(order)
+        batch = [examples[j] for j in order[i : i + settings.batch_size]]
+        ids, mask, ys, ye = _batch(reader, batch)
+        s, e = reader.logits(ids, mask)
+        loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        running.append(loss.item())
+        if step % settings.log_every == 0 or step == total:
+            mean = sum(running) / len(running)
+            running = []
+            elapsed = time.perf_counter() - t0
+            curve.append([step, round(mean, 4)])
+            say(f"step {step}/{total} loss {mean:.4f} lr {sched.get_last_lr()[0]:.2e} {elapsed:.0f}s")
+        if step % settings.save_every == 0 and step < total:
+            save_span_reader(reader, ckpt, half=False)
+            torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "step": step, "curve": curve},
+                       ckpt / "state.pt")
+            reader.train(True)
+    seconds = time.perf_counter() - t0
+    hashes = save_span_reader(reader, out)
+    figures = evaluate(reader, dev)
+    say(f"held-out ({len(dev)} questions, gold context given): EM {figures['em']:.3f} F1 {figures['f1']:.3f}")
+    record = {
+        "command": " ".join(sys.argv),
+        "data": [{"file": Path(f).name, "sha256": _sha256(f)} for f in files],
+        "attribution": "trained on CMRC 2018 train (ymcui/cmrc2018) and XQuAD zh (google-deepmind/xquad), "
+                       "CC BY-SA 4.0; these weights are a derived work under the same terms",
+        "settings": asdict(settings),
+        "examples": len(examples),
+        "steps": step,
+        "train_seconds": round(seconds, 1),
+        "loss_curve": curve,
+        "heldout_gold_context": figures,
+        "weights_sha256": hashes,
+    }
+    (out / "record.json").write_text(json.dumps(record, ensure_ascii=False, indent=1))
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", type=Path,
+                    default=[Path("../shared/train/cmrc2018_train.json"), Path("../shared/train/xquad_zh.json")])
+    ap.add_argument("--out", type=Path, default=Path("rag/reader/weights"))
+    ap.add_argument("--epochs", type=float, default=TrainSettings.epochs)
+    ap.add_argument("--max-examples", type=int, default=0)
+    ap.add_argument("--holdout", type=int, default=TrainSettings.holdout_contexts)
+    ap.add_argument("--save-every", type=int, default=TrainSettings.save_every)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args(argv)
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    logging.basicConfig(level=logging.WARNING)
+    settings = TrainSettings(epochs=args.epochs, max_examples=args.max_examples, holdout_contexts=args.holdout,
+                             save_every=args.save_every)
+    for f in args.files:
+        if not f.exists():
+            sys.exit(f"error: training file {f} not found; pass the SQuAD-format files to train on")
+    train(args.files, args.out, settings, resume=args.resume, say=lambda m: print(m, flush=True))
+
+
+if __name__ == "__main__":
+    main()

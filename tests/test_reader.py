@@ -1,0 +1,66 @@
+"""The span reader: labels and decoding on hand-made arrays (fast), a few training steps and loading (slow)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from rag.reader.features import Windows, best_spans, label_window
+
+
+def _offsets(pairs):
+    return np.array(pairs, dtype=np.int64)
+
+
+def test_label_window_maps_characters_to_tokens():
+    # tokens: <s> q </s></s> [0,2) [2,3) [3,6) [6,8) </s>
+    offs = _offsets([(-1, -1)] * 4 + [(0, 2), (2, 3), (3, 6), (6, 8), (-1, -1)])
+    assert label_window(offs, 2, 6) == (5, 6)
+    assert label_window(offs, 3, 5) == (6, 6)  # a boundary inside a token takes the whole token
+    assert label_window(offs, 0, 8) == (4, 7)
+    assert label_window(offs, 8, 10) == (0, 0)  # not in this window: "no answer here"
+
+
+def test_best_spans_scores_every_pair_and_reports_null():
+    offs = _offsets([(-1, -1), (-1, -1), (0, 2), (2, 3), (3, 6), (-1, -1)])[None]
+    w = Windows(np.zeros((1, 6), np.int64), np.ones((1, 6), np.int64), offs, np.array([0]))
+    start = np.array([[1.0, 0, 0.5, 3.0, 0.2, 0]])
+    end = np.array([[1.0, 0, 0.1, 0.3, 2.0, 0]])
+    (g,), = best_spans(start, end, w)
+    assert (g.start, g.end, round(g.score, 3), g.null) == (2, 6, 5.0, 2.0)
+    (g,), = best_spans(start, end, w, max_tokens=1)  # spans of one token only
+    assert (g.start, g.end) == (2, 3)
+
+
+def _tiny_squad(path):
+    facts = [("青松县在哪一年建成新图书馆？", "青松县于2019年建成新图书馆，馆藏图书十二万册。", "2019年"),
+             ("青松县新图书馆的馆藏有多少册？", "青松县于2019年建成新图书馆，馆藏图书十二万册。", "十二万册"),
+             ("白河镇的特产是什么？", "白河镇的特产是山核桃，每年秋季大量上市。", "山核桃"),
+             ("谁主持了白河镇的会议？", "会议由镇长李明主持，各村代表参加。", "李明"),
+             ("红石村修建了什么？", "红石村去年修建了一座石桥，方便村民出行。", "一座石桥"),
+             ("东湖公园有多少种植物？", "东湖公园种植了三百多种植物，是市民休闲的好去处。", "三百多种"),
+             ("大会在哪里召开？", "大会在北京召开，为期三天。", "北京"),
+             ("考试持续了多久？", "考试持续了两个小时，考生全部按时交卷。", "两个小时")]
+    data = [{"title": str(i), "paragraphs": [{"context": c, "qas": [
+        {"id": f"q{i}", "question": q, "answers": [{"text": a, "answer_start": c.index(a)}]}]}]}
+        for i, (q, c, a) in enumerate(facts)]
+    path.write_text(json.dumps({"version": "test", "data": data}, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_few_training_steps_lower_the_loss_and_the_weights_load(tmp_path):
+    from rag.reader import Reader
+    from rag.reader.model import load_span_reader
+    from rag.reader.train import TrainSettings, train
+
+    _tiny_squad(tmp_path / "tiny.json")
+    settings = TrainSettings(epochs=8, batch_size=8, lr=3e-3, warmup=0.01, holdout_contexts=1, log_every=1,
+                             save_every=1000, traditional_share=0.5)
+    record = train([tmp_path / "tiny.json"], tmp_path / "w", settings, say=lambda m: None)
+    losses = [loss for _, loss in record["loss_curve"]]
+    assert losses[-1] < losses[0] * 0.8, losses
+    assert set(record["weights_sha256"]) == {"adapter_model.safetensors", "span_head.safetensors"}
+    reader = Reader(load_span_reader(tmp_path / "w"), int8=False)
+    guesses = reader.read("白河镇的特产是什么？", ["白河镇的特产是山核桃，每年秋季大量上市。"])
+    g = guesses[0]
+    assert 0 <= g.start < g.end <= len("白河镇的特产是山核桃，每年秋季大量上市。")
