@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import zipfile
@@ -23,6 +24,8 @@ __all__ = ["make_app", "launch", "UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "save_up
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".zip")
 MAX_UPLOAD_BYTES = int(os.environ.get("RAG_MAX_UPLOAD_BYTES", 50_000_000))
 EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由谁牵头？", "中央第七督导组组长是谁？", "檢察信訪工作是什麼的重要體現？"]
+MAX_ZIP_MEMBERS = 2_000
+MAX_ZIP_RATIO = 100
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 CSS = """
@@ -61,29 +64,48 @@ def save_uploads(paths: list[str], folder: Path) -> tuple[list[Path], list[str]]
             continue
         try:
             with zipfile.ZipFile(src) as z:
-                total = 0
-                for info in z.infolist():
-                    member = Path(info.filename)
-                    if info.is_dir() or member.name.startswith("."):
-                        continue
-                    if member.is_absolute() or ".." in member.parts:
-                        refused.append(f"{name}:{info.filename}: unsafe path in zip")
-                        continue
-                    if member.suffix.lower() not in UPLOAD_SUFFIXES or member.suffix.lower() == ".zip":
-                        refused.append(f"{name}:{info.filename}: type not accepted")
-                        continue
-                    total += info.file_size
-                    if total > MAX_UPLOAD_BYTES:
-                        refused.append(f"{name}: unpacks to more than {MAX_UPLOAD_BYTES // 1_000_000} MB; stopped")
-                        break
-                    dest = folder / src.stem / member
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    with z.open(info) as fin, dest.open("wb") as fout:
-                        shutil.copyfileobj(fin, fout)
-                    saved.append(dest)
+                _unzip(z, name, folder / src.stem, saved, refused)
         except zipfile.BadZipFile:
             refused.append(f"{name}: not a readable zip file")
     return saved, refused
+
+
+def _unzip(z: zipfile.ZipFile, name: str, folder: Path, saved: list[Path], refused: list[str]) -> None:
+    """Unpack the accepted members of an uploaded zip into ``folder``, refusing what could
+    escape it (absolute or ``..`` names, links), bombs (a member over ``MAX_ZIP_RATIO`` times its
+    packed size, or more than ``MAX_UPLOAD_BYTES`` in all) and more than ``MAX_ZIP_MEMBERS`` files."""
+    members = [i for i in z.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")]
+    if len(members) > MAX_ZIP_MEMBERS:
+        refused.append(f"{name}: holds {len(members):,} files, more than {MAX_ZIP_MEMBERS:,}; split it into smaller zips")
+        return
+    total = 0
+    root = folder.resolve()
+    for info in members:
+        member = Path(info.filename)
+        dest = folder / member
+        if (member.is_absolute() or ".." in member.parts or "\\" in info.filename
+                or not dest.resolve().is_relative_to(root)):
+            refused.append(f"{name}:{info.filename}: unsafe path in zip")
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            refused.append(f"{name}:{info.filename}: a link, not a file")
+            continue
+        if member.suffix.lower() not in UPLOAD_SUFFIXES or member.suffix.lower() == ".zip":
+            refused.append(f"{name}:{info.filename}: type not accepted")
+            continue
+        if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) and info.file_size > 1_000_000:
+            refused.append(f"{name}:{info.filename}: unpacks {info.file_size // max(info.compress_size, 1):,} times "
+                           "its packed size (a zip bomb?); not unpacked")
+            continue
+        total += info.file_size
+        if total > MAX_UPLOAD_BYTES:
+            refused.append(f"{name}: unpacks to more than {MAX_UPLOAD_BYTES // 1_000_000} MB; stopped")
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with z.open(info) as fin, dest.open("wb") as fout:
+            # at most the declared size is read: a member that lies about its size is cut there
+            shutil.copyfileobj(fin, fout)
+        saved.append(dest)
 
 
 def _archive_markdown(index: rag.Index) -> str:
