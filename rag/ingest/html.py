@@ -79,13 +79,14 @@ def density_lines(tree) -> list[str]:
 
 def extract_html(text: str) -> tuple[list[str], dict[str, str], str | None]:
     """Lines of the article, metadata, and a warning when the fallback was used."""
+    from lxml import etree
     from lxml import html as lxml_html
 
     lines, meta = trafilatura_lines(text)
     tree = None
     try:
         tree = lxml_html.fromstring(text)
-    except (ValueError, TypeError) as exc:  # lxml raises these on empty or odd documents
+    except (ValueError, TypeError, etree.LxmlError) as exc:  # lxml raises these on empty or odd documents
         logger.debug("lxml could not parse the page: %s", exc)
     if tree is not None:
         title = tree.findtext(".//title")
