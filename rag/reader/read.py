@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Reader", "load_reader"]
 
+_MAX_QUESTION_CHARS = 64
+
 
 class Reader:
     """A trained span reader ready for questions.
@@ -45,8 +47,11 @@ class Reader:
 
         ``SpanGuess.passage`` indexes ``passages``; ``start``/``end`` are offsets into it.
         """
-        if not passages:
+        if not passages or not question.strip():
             return []
+        # The question shares the window with the passage: a very long one keeps its end,
+        # where Chinese questions put what they ask (…是什么？).
+        question = question.strip()[-_MAX_QUESTION_CHARS:]
         st = self.model.settings
         w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
                            max_len=st.max_len, stride=st.stride)
