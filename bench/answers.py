@@ -90,6 +90,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         index = rag.open_index(root / "idx", config=built.config.replace(answer_threshold=0.0, **(overrides or {})))
         contains, lengths, em, f1, conf_ok, conf_no, times = [], [], [], [], [], [], []
         groups: dict[str, list[float]] = {}
+        rows = []
         for q, cid, golds in questions:
             t = time.perf_counter()
             a = index.ask(q)
@@ -104,6 +105,9 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             for key in (f"by {by}", f"kind {question_kind(q) or 'other'}"):
                 groups.setdefault(key, []).append(f1[-1])
             conf_no.append(index.ask(q, exclude=[paths[cid]]).confidence)
+            rows.append({"question": q, "kind": question_kind(q) or "other", "by": by, "short": short,
+                         "answer": a.text, "golds": golds, "em": em[-1], "f1": f1[-1], "contains": contains[-1],
+                         "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1]})
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
     chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]
@@ -121,6 +125,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         "answered_at_that_threshold": chosen["answered"],
         "default_threshold": default,
         "tradeoff": curve,
+        "rows": rows,
         "f1_by": {k: {"questions": len(v), "share": len(v) / n, "f1": sum(v) / len(v)} for k, v in sorted(groups.items())},
     }
 
@@ -141,9 +146,14 @@ def main() -> None:
     ap.add_argument("--part", choices=["all", "dev", "test"], default="all",
                     help="dev = even-numbered questions (look at these), test = the odd ones (report these)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--dump", type=Path, help="write every question's answer, scores and confidences here (JSON)")
     args = ap.parse_args()
     overrides = json.loads(args.config) if args.config else None
     results = {f.name: run_file(f, args.limit, overrides, args.keep, args.part) for f in args.files}
+    if args.dump:
+        args.dump.write_text(json.dumps(results, ensure_ascii=False, indent=0), encoding="utf-8")
+    for r in results.values():
+        r.pop("rows")
     if args.json:
         print(json.dumps(results, indent=1))
         return

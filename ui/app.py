@@ -5,6 +5,7 @@ Run it with ``rag serve`` (binds 127.0.0.1 unless told otherwise).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -164,7 +165,33 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             lines += [f"warning {Path(s.path).name}: {s.reason}" for s in report.warnings]
         return "\n".join(lines) or "Nothing to add.", _archive_markdown(index), gr.update(choices=index.sources())
 
+    def api_ask(question: str, history: list[str] | None = None, date_from: str = "", date_to: str = "",
+                sources: list[str] | None = None) -> dict:
+        """Answer a question: the same record as ``rag.Index.ask``, as JSON."""
+        with lock:
+            index.refresh()
+            try:
+                answer = index.ask(question or "", history=history or [], date_from=date_from or None,
+                                   date_to=date_to or None, sources=sources or None)
+            except rag.RagError as exc:
+                raise gr.Error(str(exc)) from exc
+        return dataclasses.asdict(answer)
+
+    def api_search(query: str, k: int = 5, date_from: str = "", date_to: str = "",
+                   sources: list[str] | None = None) -> list[dict]:
+        """The k best documents for a query: the same records as ``rag.Index.search``, as JSON."""
+        with lock:
+            index.refresh()
+            try:
+                hits = index.search(query or "", k=int(k), date_from=date_from or None, date_to=date_to or None,
+                                    sources=sources or None)
+            except rag.RagError as exc:
+                raise gr.Error(str(exc)) from exc
+        return [dataclasses.asdict(h) for h in hits]
+
     with gr.Blocks(title="News archive QA") as demo:
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_search, api_name="search")
         gr.Markdown("## 新闻档案问答 · News archive QA\nAnswers are sentences quoted from the archive, each with its source.")
         with gr.Tab("Ask"):
             with gr.Row():
@@ -190,7 +217,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                             elem_id="upload")
             add = gr.Button("Add to archive", variant="primary", elem_id="add")
             report = gr.Textbox(label="Report", lines=6, elem_id="report")
-            add.click(upload, files, [report, stats, sources])
+            add.click(upload, files, [report, stats, sources], api_name="upload")
     return demo
 
 
