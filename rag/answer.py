@@ -349,6 +349,6 @@ def _citation(retriever: Retriever, doc: Document, doc_id: int, start: int, end:
     return Citation(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
                     sentence=doc.text[start:end], start=start, end=end, passage=doc.text[p_start:p_end],
                     passage_start=p_start, passage_end=p_end, score=score,
-                    also_published=retriever.also_published(doc_id))
+                    also_published=retriever.also_published(doc_id), site=doc.site)
 
 

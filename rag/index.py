@@ -100,6 +100,9 @@ class Index:
         warm_up()  # jieba's dictionary, for short answers, before the first question
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8)
                         if config.reader == "model" else None)
+        if self._reader is not None and self._reader.model.settings.base == config.model:
+            # one vocabulary table in memory for retrieval and reading (the reader's base is this model)
+            self._reader.share_embeddings(encoder.word_embeddings())
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             ids = [self._by_path[p] for p in group if p in self._by_path]
@@ -123,7 +126,7 @@ class Index:
         return self.documents[self._by_path[key]]
 
     def sources(self) -> list[str]:
-        """Distinct source names (来源, or the site when no source is given), sorted."""
+        """Distinct source names (来源) and, for articles without one, sites, sorted; what the cards show."""
         return sorted({d.source or d.site for d in self.documents if d.source or d.site})
 
     def stats(self) -> dict:

@@ -96,6 +96,7 @@ class Citation:
     passage_end: int
     score: float = 0.0
     also_published: tuple[str, ...] = ()
+    site: str | None = None
 
 
 @dataclass(frozen=True)

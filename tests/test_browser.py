@@ -118,3 +118,39 @@ def test_ask_then_upload_and_ask_again(server):
         assert "某市检察院召开未成年人检察工作推进会" in last.inner_text()
         page.screenshot(path=str(ARTIFACTS / "upload-answer.png"))
         browser.close()
+
+
+HOSTILE = """某区检察院发布公益诉讼典型案例<script>window.__pwned = 1</script>
+
+发布时间：2025-07-01 来源：某区人民检察院
+
+某区人民检察院7月1日发布公益诉讼典型案例<img src=x onerror="window.__pwned = 2">共计九件。
+案例涉及生态环境和食品药品安全领域，均已办结。
+"""
+
+
+def test_article_and_question_markup_is_shown_as_text(server):
+    from playwright.sync_api import sync_playwright
+
+    url, root = server
+    article = root / "hostile.txt"
+    article.write_text(HOSTILE, encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(url, wait_until="networkidle")
+        page.get_by_role("tab", name="Archive").click()
+        page.locator("#upload input[type=file]").set_input_files(str(article))
+        page.locator("#add").click()
+        page.wait_for_function(
+            "() => { const t = document.querySelector('#report textarea'); return t && t.value.includes('added 1'); }",
+            timeout=120_000)
+        page.get_by_role("tab", name="Ask").click()
+        box = page.locator("#question textarea")
+        box.fill('某区检察院发布了多少件公益诉讼典型案例？<img src=y onerror="window.__pwned = 3">')
+        box.press("Enter")
+        page.wait_for_selector(".rag-card mark", timeout=60_000)
+        card = page.locator(".rag-card").last.inner_text()
+        assert "onerror" in card and "九件" in card  # the markup is quoted as text
+        assert page.evaluate("() => window.__pwned") is None  # and never ran
+        browser.close()

@@ -13,7 +13,7 @@ from rag.ingest.read import RawText, decode_bytes
 
 SEED_META = {
     "000": ("最高检党组会研究部署进一步加强检察机关组织工作和机关党建等工作", "2024-03-02",
-            "中华人民共和国最高人民检察院", "https://www.spp.gov.cn/tt/202403/t20240301_646823.shtml"),
+            "最高人民检察院", "https://www.spp.gov.cn/tt/202403/t20240301_646823.shtml"),
     "001": ("最高检:发挥系统内巡视作用推动全面从严治检向纵深发展", "2024-05-26", "最高人民检察院",
             "https://www.spp.gov.cn/dj/xwjj/202404/t20240416_651948.shtml"),
     "002": ("最高檢要求:全鏈條落實檢察機關黨建工作責任制(2020年檢察機關黨建工作要點)", None, None, None),
@@ -62,7 +62,7 @@ def test_pinyin_glosses_removed(seed_docs):
 
 def test_meta_line_parsing():
     m = parse_meta_line("发布时间:2024-03-02 来源: 中华人民共和国最高人民检察院 作者:佚名")
-    assert (m.date, m.source, m.author) == ("2024-03-02", "中华人民共和国最高人民检察院", None)
+    assert (m.date, m.source, m.author) == ("2024-03-02", "最高人民检察院", None)  # one source, not two
     m = parse_meta_line("时间:2021-09-26  作者:  新闻来源: 【字号: | |")
     assert (m.date, m.source, m.author) == ("2021-09-26", None, None)
     assert parse_meta_line("会议指出，来源于群众的意见要认真听取。") is None

@@ -55,3 +55,12 @@ def test_short_answer_is_emphasised_inside_the_quote():
                     short=ShortAnswer("答案", c.start, c.start + 2))
     html = render_answer(answer)
     assert "<strong>答案</strong>句。" in html
+
+
+def test_card_shows_the_day_and_the_site_when_no_source():
+    from ui.render import render_citation
+
+    c = Citation(path="/a.txt", title="T", date="2019-07-03 09:22:50", source=None, url=None, sentence="句。",
+                 start=0, end=2, passage="句。", passage_start=0, passage_end=2, site="职场范文网")
+    html = render_citation(1, c)
+    assert "2019-07-03 ·" in html and "09:22" not in html and "职场范文网 (site)" in html

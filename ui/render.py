@@ -37,7 +37,9 @@ def _link(url: str | None, path: str) -> str:
 def render_citation(n: int, c: Citation, article: str | None = None) -> str:
     """A numbered card: title, date, source, link, the passage with the sentence marked,
     and (folded away) the whole article with the same sentence marked."""
-    meta = " · ".join(escape(x) for x in (c.date, c.source) if x)
+    # the card shows the day; the record keeps the time (2019-07-03 09:22:50)
+    meta = " · ".join(escape(x) for x in ((c.date or "")[:10], c.source or (f"{c.site} (site)" if c.site else ""))
+                      if x)
     passage = highlight(c.passage, c.start - c.passage_start, c.end - c.passage_start)
     also = ""
     if c.also_published:

@@ -82,6 +82,18 @@ class SentenceTransformerEncoder:
                 warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor", category=UserWarning)
                 inner.model = torch.ao.quantization.quantize_dynamic(inner.model, {torch.nn.Linear},
                                                                      dtype=torch.qint8)
+            # The vocabulary table (250k x 384, three quarters of the model) is not quantised:
+            # the int8 copy shares the float model's instead of holding a second one.
+            shared = self.word_embeddings()
+            if shared is not None:
+                inner.model.embeddings.word_embeddings = shared
+
+    def word_embeddings(self):
+        """The model's token embedding table (a torch module), or None for models without one."""
+        inner = self._model[0]
+        model = getattr(inner, "auto_model", None) or getattr(inner, "model", None)
+        embeddings = getattr(model, "embeddings", None)
+        return getattr(embeddings, "word_embeddings", None)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode([self._qp + t for t in texts], batch_size=32, model=self._query_model)

@@ -72,7 +72,13 @@ def _clean_value(field: str, value: str) -> str | None:
     value = value.split("  ")[0].strip()
     if value.lower() in _PLACEHOLDERS or len(value) > 60:
         return None
+    if field == "source":
+        # 中华人民共和国最高人民检察院 and 最高人民检察院 are one source: the country's name is dropped
+        value = _COUNTRY.sub("", value) or value
     return value
+
+
+_COUNTRY = re.compile(r"^(?:中华人民共和国|中華人民共和國)(?=\S{3,})")
 
 
 def parse_meta_line(line: str) -> Meta | None:

@@ -42,6 +42,15 @@ class Reader:
                 merged = model.encoder.merge_and_unload() if hasattr(model.encoder, "merge_and_unload") else model.encoder
                 model.encoder = torch.ao.quantization.quantize_dynamic(merged, {torch.nn.Linear}, dtype=torch.qint8)
 
+    def share_embeddings(self, table) -> bool:
+        """Use ``table`` (the retrieval encoder's token embeddings, which LoRA training left
+        unchanged) instead of the reader's own copy; True when shared."""
+        own = getattr(getattr(self.model.encoder, "embeddings", None), "word_embeddings", None)
+        if own is None or table is None or own.weight.shape != table.weight.shape:
+            return False
+        self.model.encoder.embeddings.word_embeddings = table
+        return True
+
     def read(self, question: str, passages: Sequence[str], *, top: int = 3) -> list[SpanGuess]:
         """Up to ``top`` spans per window of each passage, best first across all.
 
