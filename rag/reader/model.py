@@ -142,6 +142,7 @@ def save_span_reader(reader: SpanReader, folder: Path, *, half: bool = True) -> 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     reader.encoder.save_pretrained(str(folder))
+    (folder / "README.md").unlink(missing_ok=True)  # peft's generic model card; ours is written by hand
     if half:  # fp16 halves the shipped size; the loader casts back to float32
         from safetensors.torch import load_file
 
