@@ -234,11 +234,27 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
     g = guesses[0]
     null = min(x.null for x in guesses)
     c = chunks[g.passage]
-    text = retriever.documents[c.doc_id].text[c.start + g.start : c.start + g.end]
-    if not text.strip():
+    doc = retriever.documents[c.doc_id]
+    a, b = _trim_span(doc.text, c.start + g.start, c.start + g.end)
+    if b <= a:
         return None
-    short = ShortAnswer(text, c.start + g.start, c.start + g.end, "reader")
-    return _Span(c.doc_id, top[g.passage], short, g.score - null)
+    return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null)
+
+
+_EDGE_OPEN = "“‘「『《（(【"
+_EDGE_CLOSE = "”’」』》）)】"
+
+
+def _trim_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """A span without the spaces and punctuation at its edges that tokens drag in; a quotation
+    mark stays when the span holds its partner (《红楼梦》)."""
+    while a < b and (text[a].isspace() or text[a] in "，。、；：！？,.;:!?" or
+                     (text[a] in _EDGE_OPEN and _EDGE_CLOSE[_EDGE_OPEN.index(text[a])] not in text[a:b])):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in "，。、；：！？,.;:!?" or
+                     (text[b - 1] in _EDGE_CLOSE and _EDGE_OPEN[_EDGE_CLOSE.index(text[b - 1])] not in text[a:b])):
+        b -= 1
+    return a, b
 
 
 def _sentence_of(span: _Span, cands: Sequence[_Candidate], retriever: Retriever) -> _Candidate:

@@ -187,3 +187,13 @@ def test_a_king_is_not_a_country():
 def test_a_date_does_not_answer_a_which_person_question():
     short = short_answer("该决议经过了哪一教宗的认可？", "该决议的最终地位在1927年6月2日得到教宗庇护十一世的认可。", 0)
     assert short is not None and "1927" not in short.text and short.text in "教宗庇护十一世"
+
+
+def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
+    from rag.answer import _trim_span
+
+    text = "会议指出，\n“檢察信訪工作”是重要體現。《红楼梦》成书于清代。"
+    cut = lambda a, b: text[slice(*_trim_span(text, a, b))]  # noqa: E731
+    assert cut(4, 14) == "檢察信訪工作"
+    assert cut(text.index("《"), text.index("》") + 1) == "《红楼梦》"
+    assert cut(5, 5) == ""
