@@ -246,14 +246,16 @@ _EDGE_CLOSE = "”’」』》）)】"
 
 
 def _trim_span(text: str, a: int, b: int) -> tuple[int, int]:
-    """A span without the spaces and punctuation at its edges that tokens drag in; a quotation
-    mark stays when the span holds its partner (《红楼梦》)."""
+    """A span without the spaces and punctuation at its edges that tokens drag in, nor quotation
+    marks around it or unpaired; a title's 《》 stays (《红楼梦》)."""
     while a < b and (text[a].isspace() or text[a] in "，。、；：！？,.;:!?" or
                      (text[a] in _EDGE_OPEN and _EDGE_CLOSE[_EDGE_OPEN.index(text[a])] not in text[a:b])):
         a += 1
     while b > a and (text[b - 1].isspace() or text[b - 1] in "，。、；：！？,.;:!?" or
                      (text[b - 1] in _EDGE_CLOSE and _EDGE_OPEN[_EDGE_CLOSE.index(text[b - 1])] not in text[a:b])):
         b -= 1
+    if b - a > 2 and text[a] in "“‘「『" and text[b - 1] == _EDGE_CLOSE[_EDGE_OPEN.index(text[a])]:
+        return a + 1, b - 1  # quotation marks around the whole answer (a title's 《》 stays)
     return a, b
 
 
