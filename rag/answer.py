@@ -169,17 +169,17 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     rules choose the sentence and the span inside it. ``ShortAnswer.by`` records which.
     """
     related = tuple(retriever.hits(scored, related_k))
-    cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
-                           history_terms=history_terms, sentence_dense=sentence_dense)
-    if not cands:
-        return Answer(question=question, found=False, text="", related=related,
-                      message="The archive is empty: add files with `rag update`.")
     span = _read(question, retriever, scored, reader, reader_passages) if reader is not None else None
-    if span is not None:
-        best = _sentence_of(span, cands, retriever)
+    if span is not None:  # the reader's span decides; the rules' sentence scoring is not needed
+        best = _sentence_of(span, retriever)
         start, end = best.start, best.end
         short: ShortAnswer | None = span.short
     else:
+        cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
+                               history_terms=history_terms, sentence_dense=sentence_dense)
+        if not cands:
+            return Answer(question=question, found=False, text="", related=related,
+                          message="The archive is empty: add files with `rag update`.")
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
@@ -259,18 +259,15 @@ def _trim_span(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _sentence_of(span: _Span, cands: Sequence[_Candidate], retriever: Retriever) -> _Candidate:
-    """The sentence(s) of the document that hold the span, as a candidate (scored as the rules scored it)."""
+def _sentence_of(span: _Span, retriever: Retriever) -> _Candidate:
+    """The sentence(s) of the document that hold the span, as a candidate scored by its passage."""
     doc = retriever.documents[span.doc_id]
     chunk = retriever.chunks[span.passage.chunk_index]
     sentences = split_sentences(doc.text, chunk.start, chunk.end)
     a, b = span.short.start, span.short.end
     inside = [(s, e) for s, e in sentences if s < b and e > a] or [(a, b)]
-    start, end = inside[0][0], inside[-1][1]
-    known = next((c for c in cands if c.doc_id == span.doc_id and c.start == start), None)
-    score = known.score if known is not None else 0.0
-    return _Candidate(span.doc_id, start, end, span.passage, known.lexical if known else 0.0, span.passage.dense,
-                      score)
+    return _Candidate(span.doc_id, inside[0][0], inside[-1][1], span.passage, span.passage.lexical,
+                      span.passage.dense, span.passage.score)
 
 
 def _squash(margin: float) -> float:
