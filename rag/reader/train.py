@@ -265,6 +265,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
     step, curve, t0 = 0, [], time.perf_counter()
+    resumed_at = 0
     if resume and (ckpt / "state.pt").exists():
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
@@ -275,16 +276,19 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         step, curve = state["step"], state["curve"]
+        resumed_at = step
         say(f"resumed at step {step}")
     loss_fn = torch.nn.CrossEntropyLoss()
     reader.train(True)
-    running = []
+    running: list[float] = []
+    order, order_epoch = [], -1
     while step < total:
         i = (step % steps_per_epoch) * settings.batch_size
-        if step % steps_per_epoch == 0 or i == 0:
-            # each epoch reads the examples in an order fixed by the seed and the epoch
+        if step // steps_per_epoch != order_epoch:
+            # each epoch reads the examples in an order fixed by the seed and the epoch (so a resumed run too)
+            order_epoch = step // steps_per_epoch
             order = list(range(len(examples)))
-            random.Random(settings.seed + step // steps_per_epoch).shuffle(order)
+            random.Random(settings.seed + order_epoch).shuffle(order)
         batch = [examples[j] for j in order[i : i + settings.batch_size]]
         ids, mask, ys, ye = _batch(reader, batch)
         s, e = reader.logits(ids, mask)
@@ -319,6 +323,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
         "settings": asdict(settings),
         "examples": len(examples),
         "steps": step,
+        "resumed_at_step": resumed_at,
         "train_seconds": round(seconds, 1),
         "loss_curve": curve,
         "heldout_gold_context": figures,
