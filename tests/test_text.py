@@ -48,3 +48,11 @@ def test_english_sentences_split_at_full_stops():
     t = "The city invited 60 deputies on April 30. Dr. Li briefed them. It ended."
     assert [t[s:e] for s, e in split_sentences(t)] == [
         "The city invited 60 deputies on April 30.", "Dr. Li briefed them.", "It ended."]
+
+
+def test_titles_lose_a_site_name_glued_with_a_dash():
+    from rag.ingest.clean import _clean_title
+
+    assert _clean_title("最高检部署开展专项活动-新华网") == "最高检部署开展专项活动"
+    assert _clean_title("最高检部署开展专项活动—人民日报") == "最高检部署开展专项活动"
+    assert _clean_title("2024-2025年工作要点") == "2024-2025年工作要点"  # a dash inside the headline stays

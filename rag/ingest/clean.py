@@ -46,7 +46,9 @@ _SITE_PATTERNS = (
     re.compile(r"^([^\s|｜,，。©]{2,20})\s+\S*\s*版权所有"),
 )
 _DATELINE_ROWS = 6  # how far from the top a bare date line still counts as the article's date
-_TITLE_TAIL = re.compile(r"\s*(?:[_|｜]|\s-\s)\s*[^_|｜]{1,12}$")
+_TITLE_TAIL = re.compile(r"\s*(?:[_|｜]|\s-\s)\s*[^_|｜]{1,12}$"
+                         # …-新华网 / …—人民日报: a dash glued to a site's name
+                         r"|\s*[-－—–]+\s*[^-－—–\s]{1,10}(?:网|报|台|在线|频道|新闻|官网|客户端)$")
 
 
 def _normalise_line(line: str) -> str:
