@@ -57,8 +57,8 @@ def main() -> None:
         for g in guesses:
             c = chunks[g.passage]
             spans.append((g.passage, g.score, g.null, c.text[g.start : g.end], scored[g.passage].score))
-        f1 = lambda t: max(char_f1(t, g) for g in golds)  # noqa: E731
-        em = lambda t: max(float(_norm(t) == _norm(g)) for g in golds)  # noqa: E731
+        f1 = lambda t, golds=golds: max(char_f1(t, x) for x in golds)  # noqa: E731
+        em = lambda t, golds=golds: max(float(_norm(t) == _norm(x)) for x in golds)  # noqa: E731
         rows.append({"kind": question_kind(q) or "other", "spans": spans,
                      "rules": (f1(rules.short.text) if rules.short else 0.0, em(rules.short.text) if rules.short else 0.0),
                      "f1": f1, "em": em})
