@@ -104,10 +104,13 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             by = a.short.by if a.short else "none"
             for key in (f"by {by}", f"kind {question_kind(q) or 'other'}"):
                 groups.setdefault(key, []).append(f1[-1])
-            conf_no.append(index.ask(q, exclude=[paths[cid]]).confidence)
+            no = index.ask(q, exclude=[paths[cid]])
+            conf_no.append(no.confidence)
             rows.append({"question": q, "kind": question_kind(q) or "other", "by": by, "short": short,
                          "answer": a.text, "golds": golds, "em": em[-1], "f1": f1[-1], "contains": contains[-1],
-                         "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1]})
+                         "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1],
+                         "parts": [a.rules_confidence, a.reader_margin],
+                         "parts_unanswerable": [no.rules_confidence, no.reader_margin]})
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
     chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]

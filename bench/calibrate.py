@@ -1,41 +1,55 @@
 """Choose the reader's share of the confidence (``reader_weight``) and ``answer_threshold``.
 
-The confidence is ``(1 - w) * rules_confidence + w * reader_margin_score``; both parts are
-read from two ``bench/answers.py --dump`` files made with ``reader_weight`` 0 and 1 on the
-same questions (the answers are identical, only the confidence differs). For each w, the
-threshold is the highest that still answers at least 95% of the answerable questions of
-every file; the w with the fewest false answers (worst file) wins.
+The confidence is ``(1 - w) * rules_confidence + w * squash(reader_margin)``; both parts are
+kept per question by ``bench/answers.py --dump``. Only the dev half (even-numbered questions)
+is used to choose; the figures are then printed for the held-out half (odd) and the whole file.
+For each w, the threshold is the highest (to 0.01) that still answers at least 95% of the
+answerable dev-half questions of every file; the w with the fewest false answers (worst file) wins.
 
-Usage: python bench/calibrate.py DUMP_W0.json DUMP_W1.json
+Usage: python bench/calibrate.py DUMP.json
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
+
+from rag.answer import _squash
+
+
+def _conf(parts, w: float) -> float:
+    rules, margin = parts
+    return rules if margin is None else (1 - w) * rules + w * _squash(margin)
+
+
+def rates(rows, w: float, t: float) -> tuple[float, float]:
+    ok = sum(_conf(r["parts"], w) >= t for r in rows) / len(rows)
+    false = sum(_conf(r["parts_unanswerable"], w) >= t for r in rows) / len(rows)
+    return ok, false
 
 
 def main() -> None:
-    w0, w1 = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:3])
+    dump = json.load(open(sys.argv[1], encoding="utf-8"))
+    dev = {name: r["rows"][0::2] for name, r in dump.items()}
     best = None
     for i in range(11):
         w = i / 10
-        thresholds = []
-        for name in w0:
-            ok = [(1 - w) * a["confidence"] + w * b["confidence"] for a, b in zip(w0[name]["rows"], w1[name]["rows"])]
-            ok.sort()
-            thresholds.append(ok[int(0.05 * len(ok))])  # 95% of answerable questions at or above it
-        t = min(thresholds)
-        false = {}
-        for name in w0:
-            no = [(1 - w) * a["confidence_unanswerable"] + w * b["confidence_unanswerable"]
-                  for a, b in zip(w0[name]["rows"], w1[name]["rows"])]
-            false[name] = sum(c >= t for c in no) / len(no)
-        worst = max(false.values())
-        print(f"w {w:.1f}: threshold {t:.3f}  false answers " + "  ".join(f"{k} {v:.3f}" for k, v in false.items()))
+        t = 1.0
+        for rows in dev.values():
+            confs = sorted(_conf(r["parts"], w) for r in rows)
+            t = min(t, math.floor(confs[int(0.05 * len(confs))] * 100) / 100)
+        worst = max(rates(rows, w, t)[1] for rows in dev.values())
+        print(f"w {w:.1f}: threshold {t:.2f}  dev false answers " +
+              "  ".join(f"{k} {rates(v, w, t)[1]:.3f}" for k, v in dev.items()))
         if best is None or worst < best[0]:
             best = (worst, w, t)
-    print(f"best: reader_weight {best[1]:.1f}, answer_threshold {best[2]:.2f} (worst false-answer rate {best[0]:.3f})")
+    _, w, t = best
+    print(f"chosen on the dev halves: reader_weight {w:.1f}, answer_threshold {t:.2f}")
+    for name, r in dump.items():
+        for part, rows in (("dev", r["rows"][0::2]), ("test", r["rows"][1::2]), ("all", r["rows"])):
+            ok, false = rates(rows, w, t)
+            print(f"  {name} {part:4s}: answered {ok:.3f}, false answers on unanswerable {false:.3f}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=300)
     ap.add_argument("--weights")
     ap.add_argument("--passages", type=int, default=5)
+    ap.add_argument("--float", action="store_true", help="float32 reader instead of int8")
     args = ap.parse_args()
     contexts, questions = load_squad_answers(args.file)
     questions = _part(questions, args.part)[: args.limit]
@@ -44,7 +45,7 @@ def main() -> None:
     index = rag.open_index(root / "idx", config=rag.Config(**cfg))
     from rag.reader import load_reader
 
-    reader = load_reader(args.weights, True)
+    reader = load_reader(args.weights, not args.float)
     retr = index._retriever
     rows = []
     for q, cid, golds in questions:
@@ -66,7 +67,7 @@ def main() -> None:
     r_f1 = sum(r["rules"][0] for r in rows) / len(rows)
     print(f"  rules alone: F1 {r_f1:.3f}")
     for n, mode, prior, fallback in itertools.product(range(1, args.passages + 1), ["score", "margin"],
-                                                      [0.0, 2.0, 5.0], [None, -2.0, 0.0]):
+                                                      [0.0, 5.0], [None, -2.0, 0.0, 2.0]):
         f1s, ems, used = [], [], 0
         for r in rows:
             cand = [s for s in r["spans"] if s[0] < n]

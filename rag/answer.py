@@ -183,11 +183,14 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
-    confidence = _confidence(question, history_terms, retriever, best, query_vector)
+    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector)
+    confidence, margin = rules_confidence, None
     if span is not None:
-        confidence = (1 - reader_weight) * confidence + reader_weight * _squash(span.margin)
+        margin = span.margin
+        confidence = (1 - reader_weight) * rules_confidence + reader_weight * _squash(margin)
+    parts = {"confidence": confidence, "rules_confidence": rules_confidence, "reader_margin": margin}
     if confidence < threshold:
-        return Answer(question=question, found=False, text="", related=related, confidence=confidence,
+        return Answer(question=question, found=False, text="", related=related, **parts,
                       message="The archive does not seem to answer this question; the closest passages are listed.")
     doc = retriever.documents[best.doc_id]
     chunk = retriever.chunks[best.passage.chunk_index]
@@ -199,7 +202,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     citation = _citation(retriever, doc, doc_id, start, end, chunk.start, chunk.end, best.score)
     copies = retriever.copies(doc_id)
     return Answer(question=question, found=True, text=doc.text[start:end], citations=(citation,),
-                  related=tuple(h for h in related if h.path not in copies), short=short, confidence=confidence)
+                  related=tuple(h for h in related if h.path not in copies), short=short, **parts)
 
 
 def _rules_quote(question: str, doc: Document, best: _Candidate, cands: Sequence[_Candidate], pair_gap: float,

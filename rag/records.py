@@ -117,7 +117,9 @@ class Answer:
     """The reply to a question.
 
     When ``found`` is false, ``text`` is empty, ``citations`` is empty, ``message``
-    says why, and ``related`` holds the closest passages.
+    says why, and ``related`` holds the closest passages. ``confidence`` blends
+    ``rules_confidence`` (term coverage and cosines) with the reader's ``reader_margin``
+    (its best span's score over "no answer here", in logits; None without a reader).
     """
 
     question: str
@@ -128,6 +130,8 @@ class Answer:
     short: ShortAnswer | None = None
     confidence: float = 0.0
     message: str = ""
+    rules_confidence: float = 0.0
+    reader_margin: float | None = None
 
 
 @dataclass(frozen=True)
