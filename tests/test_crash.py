@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import rag
 from rag.store import read_index
 
@@ -68,4 +70,43 @@ def test_random_kills_leave_a_whole_index(tmp_path):
     assert len(leftovers) <= 1  # at most the one the last kill interrupted
     assert _check(idx) >= gen + 1
     json.loads((idx / "manifest.json").read_text())
-    assert isinstance(rag.IndexFormatError("x"), rag.RagError)
+
+
+@pytest.mark.slow
+def test_killed_rag_update_leaves_the_index_answering_as_before_or_after(seed_index, tmp_path):
+    """Real `rag update` runs killed at random moments (model load, reading, embedding, swap)."""
+    import shutil
+
+    src = tmp_path / "src"
+    from conftest import SEEDS
+
+    shutil.copytree(SEEDS, src)
+    idx = tmp_path / "idx"
+    shutil.copytree(seed_index.folder, idx)
+    question = "青松县检察院邀请了多少名群众代表？"
+    before = rag.open_index(idx).ask(question)
+    (src / "new.txt").write_text("青松县检察院举办检察开放日\n发布时间：2025-03-10\n"
+                                 "青松县检察院邀请八十名群众代表走进检察机关，了解公益诉讼工作。" * 3, encoding="utf-8")
+    rng = random.Random(11)
+    outcomes = []
+    for _ in range(4):
+        child = subprocess.Popen([sys.executable, "-m", "rag.cli", "update", str(src), "--index", str(idx)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(3, 30))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        now = rag.open_index(idx)  # opens: whole, hashes verified
+        outcomes.append(len(now))
+        answer = now.ask(question)
+        assert len(now) in (5, 6)
+        if len(now) == 5:
+            assert answer.text == before.text
+        else:
+            assert "八十名" in answer.text
+        if len(now) == 6:
+            break
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "update", str(src), "--index", str(idx)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert len(rag.open_index(idx)) == 6
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.building-")]
