@@ -161,16 +161,18 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
                     history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
                     pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
-                    reader: Reader | None = None, reader_passages: int = 3, reader_weight: float = 0.5) -> Answer:
+                    reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
+                    reader_min_margin: float = 2.0) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
-    short answer and its sentence the quote; without one (or when it finds no span), the
-    rules choose the sentence and the span inside it. ``ShortAnswer.by`` records which.
+    short answer and its sentence the quote; without one, or when its span beats "no answer"
+    by less than ``reader_min_margin``, the rules choose the sentence and the span inside it
+    (the reader's margin still joins the confidence). ``ShortAnswer.by`` records which.
     """
     related = tuple(retriever.hits(scored, related_k))
     span = _read(question, retriever, scored, reader, reader_passages) if reader is not None else None
-    if span is not None:  # the reader's span decides; the rules' sentence scoring is not needed
+    if span is not None and span.margin >= reader_min_margin:  # the reader's span decides
         best = _sentence_of(span, retriever)
         start, end = best.start, best.end
         short: ShortAnswer | None = span.short
@@ -185,7 +187,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                                          pair_chars)
     rules_confidence = _confidence(question, history_terms, retriever, best, query_vector)
     confidence, margin = rules_confidence, None
-    if span is not None:
+    if span is not None:  # also when the rules answered: the reader's doubt is evidence too
         margin = span.margin
         confidence = (1 - reader_weight) * rules_confidence + reader_weight * _squash(margin)
     parts = {"confidence": confidence, "rules_confidence": rules_confidence, "reader_margin": margin}
@@ -234,7 +236,10 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
     guesses = reader.read(question, [c.text for c in chunks], top=1)
     if not guesses:
         return None
-    g = guesses[0]
+    # Raw span scores are not comparable across windows; each span's margin over its own
+    # window's "no answer" score is, and the passage's retrieval score breaks near-ties
+    # (bench/reader_choices.py: CMRC dev F1 0.557 by raw score, 0.629 by margin + prior).
+    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score)
     null = min(x.null for x in guesses)
     c = chunks[g.passage]
     doc = retriever.documents[c.doc_id]
@@ -244,6 +249,7 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
     return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null)
 
 
+_READER_PRIOR = 5.0  # weight of the passage's fused retrieval score (0..1) when choosing the reader's span
 _EDGE_OPEN = "“‘「『《（(【"
 _EDGE_CLOSE = "”’」』》）)】"
 

@@ -202,7 +202,8 @@ class Index:
                                sentence_dense=self.config.sentence_dense,
                                pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars,
                                reader=self._reader, reader_passages=self.config.reader_passages,
-                               reader_weight=self.config.reader_weight)
+                               reader_weight=self.config.reader_weight,
+                               reader_min_margin=self.config.reader_min_margin)
 
     def refresh(self) -> bool:
         """Re-open the index if another process (``rag update``, the page) replaced it on disk.
