@@ -2,7 +2,7 @@
 
 Tells reader errors from retrieval errors (bench/answers.py measures the whole pipeline).
 
-Usage: python bench/reader.py FILE.json [FILE.json ...] [--weights DIR] [--limit N] [--part dev|test|all] [--float]
+Usage: python bench/reader.py FILE.json [FILE.json ...] [--weights DIR] [--limit N] [--part dev|test|all] [--int8]
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def main() -> None:
     ap.add_argument("--weights", help="reader folder (default: the shipped weights)")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--part", choices=["all", "dev", "test"], default="all")
-    ap.add_argument("--float", action="store_true", help="float32 reader instead of int8")
+    ap.add_argument("--int8", action="store_true", help="int8 reader instead of float32")
     args = ap.parse_args()
-    reader = load_reader(args.weights, not args.float)
+    reader = load_reader(args.weights, args.int8)
     for f in args.files:
         qas = load_squad(f)
         qas = qas if args.part == "all" else qas[0 if args.part == "dev" else 1 :: 2]

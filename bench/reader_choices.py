@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=300)
     ap.add_argument("--weights")
     ap.add_argument("--passages", type=int, default=5)
-    ap.add_argument("--float", action="store_true", help="float32 reader instead of int8")
+    ap.add_argument("--int8", action="store_true", help="int8 reader instead of float32")
     args = ap.parse_args()
     contexts, questions = load_squad_answers(args.file)
     questions = _part(questions, args.part)[: args.limit]
@@ -45,7 +45,7 @@ def main() -> None:
     index = rag.open_index(root / "idx", config=rag.Config(**cfg))
     from rag.reader import load_reader
 
-    reader = load_reader(args.weights, not args.float)
+    reader = load_reader(args.weights, args.int8)
     retr = index._retriever
     rows = []
     for q, cid, golds in questions:

@@ -30,20 +30,19 @@ class Reader:
         (11, 17)
     """
 
-    def __init__(self, model: SpanReader, *, int8: bool = True) -> None:
+    def __init__(self, model: SpanReader, *, int8: bool = False) -> None:
         self.model = model
         self.model.train(False)
+        if hasattr(model.encoder, "merge_and_unload"):
+            model.encoder = model.encoder.merge_and_unload()  # LoRA folded into the weights: plain matmuls
         if int8:
-            # Dynamic int8 linear layers: the reader runs on every question, on 2 cores.
             import torch
 
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", category=UserWarning)
-                merged = model.encoder.merge_and_unload() if hasattr(model.encoder, "merge_and_unload") else model.encoder
-                # per-channel scales: one scale per weight row keeps the span boundaries that a
-                # per-tensor scale blurred (measured in bench/reader.py)
+                # per-channel scales: one scale per weight row (measured in bench/reader.py)
                 qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
-                model.encoder = torch.ao.quantization.quantize_dynamic(merged, {torch.nn.Linear: qconfig},
+                model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {torch.nn.Linear: qconfig},
                                                                        dtype=torch.qint8)
 
     def share_embeddings(self, table) -> bool:
@@ -74,6 +73,6 @@ class Reader:
 
 
 @lru_cache(maxsize=2)
-def load_reader(folder: str | None = None, int8: bool = True) -> Reader:
+def load_reader(folder: str | None = None, int8: bool = False) -> Reader:
     """Load (once per process) the reader in ``folder`` (default: the shipped weights)."""
     return Reader(load_span_reader(Path(folder) if folder else None), int8=int8)
