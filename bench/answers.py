@@ -117,6 +117,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
     default = min(curve, key=lambda p: abs(p["threshold"] - rag.Config().answer_threshold))
     n = len(questions)
     return {
+        "part": part,
         "questions": n,
         "sentence_contains_gold": sum(contains) / n,
         "median_answer_chars": statistics.median(lengths),

@@ -1,19 +1,24 @@
-"""Choose the reader's share of the confidence (``reader_weight``) and ``answer_threshold``.
+"""Choose ``reader_weight`` and ``answer_threshold`` from ``bench/answers.py --dump`` files, and
+print every answer figure from the same rows.
 
-The confidence is ``(1 - w) * rules_confidence + w * squash(reader_margin)``; both parts are
-kept per question by ``bench/answers.py --dump``. Only the dev half (even-numbered questions)
-is used to choose; the figures are then printed for the held-out half (odd) and the whole file.
-For each w, the threshold is the highest (to 0.01) that still answers at least 95% of the
-answerable dev-half questions of every file; the w with the fewest false answers (worst file) wins.
+The confidence is ``(1 - w) * rules_confidence + w * squash(reader_margin)``; both parts are kept
+per question in the dumps, so any (w, threshold) can be scored without asking again. Only the
+dev half (even-numbered questions) chooses: for each w, the threshold is the highest (to 0.01)
+that still answers at least 95% of the answerable dev-half questions of every file, and the w
+with the fewest false answers (worst file) wins. Figures are then printed for the dev half, the
+held-out half (odd-numbered) and the whole file. Dumps of a file's two halves (``--part dev``
+and ``--part test``) are merged back into file order.
 
-Usage: python bench/calibrate.py DUMP.json
+Usage: python bench/calibrate.py DUMP.json [DUMP.json ...]
 """
 
 from __future__ import annotations
 
 import json
 import math
+import statistics
 import sys
+from collections import defaultdict
 
 from rag.answer import _squash
 
@@ -29,9 +34,37 @@ def rates(rows, w: float, t: float) -> tuple[float, float]:
     return ok, false
 
 
+def load(paths: list[str]) -> dict[str, list[dict]]:
+    """File name -> rows in file order (halves interleaved back)."""
+    parts: dict[str, dict[str, list]] = defaultdict(dict)
+    for p in paths:
+        for name, r in json.load(open(p, encoding="utf-8")).items():
+            parts[name][r.get("part", "all")] = r["rows"]
+    files = {}
+    for name, got in parts.items():
+        if "all" in got:
+            files[name] = got["all"]
+        else:
+            dev, test = got.get("dev", []), got.get("test", [])
+            files[name] = [r for pair in zip(dev, test) for r in pair] + dev[len(test):]
+    return files
+
+
+def summary(rows: list[dict], w: float, t: float) -> str:
+    n = len(rows)
+    ok, false = rates(rows, w, t)
+    by = defaultdict(list)
+    for r in rows:
+        by[r["by"]].append(r["f1"])
+    comp = ", ".join(f"{k} {len(v) / n:.0%} F1 {sum(v) / len(v):.3f}" for k, v in sorted(by.items()))
+    return (f"{n} q: contains gold {sum(r['contains'] for r in rows) / n:.3f}, median "
+            f"{statistics.median(len(r['answer']) for r in rows):.0f} chars, EM {sum(r['em'] for r in rows) / n:.3f}, "
+            f"F1 {sum(r['f1'] for r in rows) / n:.3f}, answered {ok:.3f}, false answers {false:.3f} [{comp}]")
+
+
 def main() -> None:
-    dump = json.load(open(sys.argv[1], encoding="utf-8"))
-    dev = {name: r["rows"][0::2] for name, r in dump.items()}
+    files = load(sys.argv[1:])
+    dev = {name: rows[0::2] for name, rows in files.items()}
     best = None
     for i in range(11):
         w = i / 10
@@ -46,10 +79,9 @@ def main() -> None:
             best = (worst, w, t)
     _, w, t = best
     print(f"chosen on the dev halves: reader_weight {w:.1f}, answer_threshold {t:.2f}")
-    for name, r in dump.items():
-        for part, rows in (("dev", r["rows"][0::2]), ("test", r["rows"][1::2]), ("all", r["rows"])):
-            ok, false = rates(rows, w, t)
-            print(f"  {name} {part:4s}: answered {ok:.3f}, false answers on unanswerable {false:.3f}")
+    for name, rows in files.items():
+        for part, sub in (("dev", rows[0::2]), ("test", rows[1::2]), ("all", rows)):
+            print(f"  {name} {part:4s}: {summary(sub, w, t)}")
 
 
 if __name__ == "__main__":
