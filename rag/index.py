@@ -366,9 +366,10 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
         )
     if stored.manifest.get("tokenizer") != TOKENIZER:
         raise IndexFormatError(f"{folder} was built with another tokenizer; rebuild it with `rag build`")
-    # Query-time settings may change; build-time ones come from the manifest.
-    if config is not None:
-        built = built.replace(**{name: getattr(config, name) for name in QUERY_TIME})
+    # Build-time settings come from the manifest; query-time ones from ``config``, or from this
+    # version's defaults (an index built before the reader existed still gets the reader).
+    query = config if config is not None else Config()
+    built = built.replace(**{name: getattr(query, name) for name in QUERY_TIME})
     try:
         lexical = LexicalIndex.load(folder / "bm25")
         dense = DenseIndex.load(folder / "dense")
