@@ -79,7 +79,7 @@ class Config:
     pair_gap: float = 0.1
     pair_chars: int = 100
     int8_queries: bool = True
-    reader: Literal["model", "rules"] = "rules"
+    reader: Literal["model", "rules"] = "model"
     reader_weights: str = ""
     reader_passages: int = 2
     reader_min_margin: float = 2.0
