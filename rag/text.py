@@ -70,6 +70,19 @@ def fold_aligned(text: str) -> str:
     return "".join(out)
 
 
+def simplified_aligned(text: str) -> str:
+    """Traditional characters -> simplified, one for one, nothing else changed (punctuation,
+    width and case stay): what the reader, trained mostly on simplified text, reads best."""
+    conv = _t2s().convert(text)
+    if len(conv) == len(text):
+        return conv
+    out = []
+    for ch in text:
+        c = _t2s().convert(ch)
+        out.append(c if len(c) == 1 else ch)
+    return "".join(out)
+
+
 def is_cjk(ch: str) -> bool:
     return bool(_CJK.match(ch))
 

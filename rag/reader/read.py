@@ -12,6 +12,7 @@ import numpy as np
 
 from rag.reader.features import SpanGuess, best_spans, encode_windows
 from rag.reader.model import SpanReader, load_span_reader
+from rag.text import simplified_aligned
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class Reader:
         (11, 17)
     """
 
-    def __init__(self, model: SpanReader, *, int8: bool = False) -> None:
+    def __init__(self, model: SpanReader, *, int8: bool = False, simplify: bool = True) -> None:
         self.model = model
+        self.simplify = simplify
         self.model.train(False)
         if hasattr(model.encoder, "merge_and_unload"):
             model.encoder = model.encoder.merge_and_unload()  # LoRA folded into the weights: plain matmuls
@@ -64,6 +66,8 @@ class Reader:
         # The question shares the window with the passage: a very long one keeps its end,
         # where Chinese questions put what they ask (…是什么？).
         question = question.strip()[-_MAX_QUESTION_CHARS:]
+        if self.simplify:  # same length, same offsets: the span maps back to the original text
+            question, passages = simplified_aligned(question), [simplified_aligned(p) for p in passages]
         st = self.model.settings
         w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
                            max_len=st.max_len, stride=st.stride)
