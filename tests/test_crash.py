@@ -87,7 +87,7 @@ def test_killed_rag_update_leaves_the_index_answering_as_before_or_after(seed_in
 
     shutil.copytree(SEEDS, src)
     idx = tmp_path / "idx"
-    shutil.copytree(seed_index.folder, idx)
+    rag.build_index(src, idx)
     question = "青松县检察院邀请了多少名群众代表？"
     before = rag.open_index(idx).ask(question)
     (src / "new.txt").write_text("青松县检察院举办检察开放日\n发布时间：2025-03-10\n"

@@ -54,14 +54,14 @@ def test_twenty_users_ask_while_an_upload_updates(server, tmp_path):
     article.write_text("青松县检察院举办检察开放日\n发布时间：2025-03-10\n" + NEW * 3, encoding="utf-8")
 
     def ask(i):
-        client = Client(server, verbose=False)
+        client = Client(server, verbose=False, download_files=False)
         out = []
         for _ in range(3):
             out.append(client.predict(QUESTION, api_name="/ask"))
         return out
 
     def upload():
-        client = Client(server, verbose=False)
+        client = Client(server, verbose=False, download_files=False)
         return client.predict([handle_file(str(article))], api_name="/upload")
 
     with ThreadPoolExecutor(max_workers=21) as pool:
@@ -74,7 +74,7 @@ def test_twenty_users_ask_while_an_upload_updates(server, tmp_path):
     c = answers[0]["citations"][0]
     assert c["sentence"] == answers[0]["text"] and c["passage"].find(c["sentence"]) >= 0
     assert "added 1" in report[0]
-    after = Client(server, verbose=False).predict("青松县检察院邀请了多少名群众代表？", api_name="/ask")
+    after = Client(server, verbose=False, download_files=False).predict("青松县检察院邀请了多少名群众代表？", api_name="/ask")
     assert after["found"] and "八十名" in after["text"]
-    hits = Client(server, verbose=False).predict("检察开放日", 2, api_name="/search")
+    hits = Client(server, verbose=False, download_files=False).predict("检察开放日", 2, api_name="/search")
     assert hits and hits[0]["title"] == "青松县检察院举办检察开放日"
