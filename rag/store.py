@@ -20,7 +20,6 @@ import ctypes
 import ctypes.util
 import dataclasses
 import fcntl
-import hashlib
 import sys
 import json
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError
+from rag.ingest import file_hash
 from rag.records import Chunk, Document
 
 __all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_index", "read_manifest", "read_index", "TOKENIZER"]
@@ -218,17 +218,9 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _parts(folder: Path) -> dict[str, dict]:
     """Size and sha256 of every file of an index folder but its manifest."""
-    return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+    return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_hash(p)}
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 
@@ -239,7 +231,7 @@ def verify_parts(folder: Path, manifest: dict) -> None:
         p = folder / rel
         if not p.is_file():
             raise IndexFormatError(f"{folder} is damaged: {rel} is missing; rebuild it with `rag build SRC --index {folder}`")
-        if p.stat().st_size != want["bytes"] or _sha256(p) != want["sha256"]:
+        if p.stat().st_size != want["bytes"] or file_hash(p) != want["sha256"]:
             raise IndexFormatError(f"{folder} is damaged: {rel} differs from what was written (truncated or altered); "
                                    f"rebuild it with `rag build SRC --index {folder}`")
 
