@@ -165,6 +165,90 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
 
 
 @app.command()
+def docs(query: Annotated[str, typer.Argument(help="Keep documents whose title, path, source or author holds this.")] = "",
+         page: Annotated[int, typer.Option(help="Page number, from 1.")] = 1,
+         per_page: Annotated[int, typer.Option(help="Documents per page.")] = 20,
+         index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False) -> None:
+    """List the indexed documents (newest first): date, source, title, repost group, file."""
+    import rag
+
+    idx = _run(lambda: rag.open_index(index, config=_light(index)))
+    listing = _run(lambda: idx.list_documents(query, offset=(max(page, 1) - 1) * per_page, limit=per_page))
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(listing), ensure_ascii=False, indent=1))
+        return
+    pages = max(1, -(-listing.total // per_page))
+    typer.echo(f"{listing.total} documents{f' matching {query!r}' if query else ''}; page {page} of {pages}")
+    for d in listing.items:
+        group = f" [reposts #{d.group}]" if d.group else ""
+        typer.echo(f"{(d.date or 'no date')[:10]}  {d.source or d.site or 'unknown source'}  "
+                   f"{d.title or '(no title)'}{group}\n    {d.path}")
+
+
+@app.command()
+def show(path: Annotated[Path, typer.Argument(help="An indexed file (as `rag docs` lists it).")],
+         index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False) -> None:
+    """Print one indexed document as it was cleaned: metadata, then the text that is searched and quoted."""
+    import rag
+
+    idx = _run(lambda: rag.open_index(index, config=_light(index)))
+    doc = _run(lambda: idx.document(path))
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(doc), ensure_ascii=False, indent=1))
+        return
+    for label, value in (("title", doc.title), ("date", doc.date), ("source", doc.source), ("site", doc.site),
+                         ("author", doc.author), ("link", doc.url), ("file", doc.path)):
+        if value:
+            typer.echo(f"{label}: {value}")
+    typer.echo("")
+    typer.echo(doc.text)
+
+
+@app.command()
+def remove(paths: Annotated[list[Path], typer.Argument(help="Indexed files to take out of the index.")],
+           index: IndexOpt = Path(DEFAULT_INDEX),
+           delete_file: Annotated[bool, typer.Option("--delete-file", help="Also delete the files from disk.")] = False,
+           yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+           as_json: JsonOpt = False) -> None:
+    """Take files out of the index (the files stay on disk unless --delete-file).
+
+    A removed file is not added back by `rag update FOLDER`; `rag update FILE` adds it again.
+    """
+    import rag
+
+    idx = _run(lambda: rag.open_index(index))
+    for p in paths:
+        _run(lambda: idx.document(p))  # names an unknown file before asking anything
+    what = "remove from the index and DELETE from disk" if delete_file else "remove from the index"
+    if not yes and not typer.confirm(f"{what}: {', '.join(map(str, paths))}?", default=False):
+        _fail("nothing was changed")
+    _report(_run(lambda: idx.remove(paths, delete_files=delete_file)), as_json)
+
+
+@app.command()
+def reread(paths: Annotated[list[Path], typer.Argument(help="Indexed files to read again.")],
+           index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False) -> None:
+    """Read indexed files again, even unchanged ones, and re-index them."""
+    import rag
+
+    idx = _run(lambda: rag.open_index(index))
+    _report(_run(lambda: idx.reread(paths)), as_json)
+
+
+def _light(index: Path):
+    """Settings for commands that only read the document list: no reader model is loaded."""
+    from rag.config import Config
+    from rag.errors import RagError
+    from rag.store import read_manifest
+
+    try:
+        built = Config.from_dict(read_manifest(index).get("config", {}))
+    except RagError:  # open_index names what is wrong with the folder
+        built = Config()
+    return built.replace(reader="rules")
+
+
+@app.command()
 def serve(index: IndexOpt = Path(DEFAULT_INDEX),
           host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps the page private.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,

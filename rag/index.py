@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import re
@@ -28,11 +29,11 @@ from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import original_first, repost_groups
 from rag.lexical import LexicalIndex
 from rag.reader import load_reader
-from rag.records import Answer, BuildReport, Chunk, Document, Hit, Skipped
+from rag.records import Answer, BuildReport, Chunk, Document, DocumentInfo, DocumentList, Hit, Skipped
 from rag.retrieve import Retriever, passage_text
 from rag.span import warm_up
 from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
-from rag.text import terms
+from rag.text import fold, terms
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,36 @@ class Index:
         if key not in self._by_path:
             raise RagError(f"{path} is not in the index at {self.folder}; add it with `rag update {path}`")
         return self.documents[self._by_path[key]]
+
+    def list_documents(self, query: str = "", *, offset: int = 0, limit: int = 20) -> DocumentList:
+        """A page of the indexed documents, newest first, for the archive's list.
+
+        ``query`` keeps documents whose title, file path, source, site or author contains it
+        (case-insensitive; simplified and traditional forms of a word match alike).
+
+        Example:
+            >>> page = index.list_documents("巡视", limit=10)     # doctest: +SKIP
+            >>> page.total, page.items[0].title                   # doctest: +SKIP
+        """
+        if offset < 0 or limit < 1:
+            raise RagError(f"offset={offset} and limit={limit}: offset must be ≥ 0 and limit ≥ 1")
+        passages = np.bincount([c.doc_id for c in self.chunks], minlength=len(self.documents))
+        group = {}
+        for n, g in enumerate(self.manifest.get("duplicate_groups", []), 1):
+            for p in g:
+                group[p] = n
+        wanted = fold(query.strip()).lower()
+        rows = []
+        for i, d in enumerate(self.documents):
+            fields = (d.title, d.path, d.source, d.site, d.author)
+            if wanted and not any(wanted in fold(f).lower() for f in fields if f):
+                continue
+            rows.append(DocumentInfo(path=d.path, title=d.title, date=d.date, source=d.source, site=d.site,
+                                     author=d.author, url=d.url, chars=len(d.text), passages=int(passages[i]),
+                                     group=group.get(d.path)))
+        rows.sort(key=lambda r: (r.date or "", r.path), reverse=True)
+        return DocumentList(items=tuple(rows[offset: offset + limit]), total=len(rows), offset=offset,
+                            query=query)
 
     def sources(self) -> list[str]:
         """Distinct source names (来源) and, for articles without one, sites, sorted; what the cards show."""
@@ -229,11 +260,54 @@ class Index:
         self.__dict__.update(new.__dict__)
         return new.last_report
 
+    def remove(self, paths: str | Path | Iterable[str | Path], *, delete_files: bool = False) -> BuildReport:
+        """Take documents out of the index; their text is never returned again.
+
+        The files stay on disk unless ``delete_files`` is true (then each is deleted only
+        after the new index is safely in place). A removed file is not added back by a later
+        ``update`` of its folder; naming the file itself in ``update`` adds it again.
+        """
+        wanted = [str(Path(p).absolute()) for p in _as_list(paths)]
+        unknown = [p for p in wanted if p not in self._by_path]
+        if unknown:
+            raise RagError(f"not in the index at {self.folder}: {', '.join(unknown)}; "
+                           "`rag docs` lists what is indexed (nothing was changed)")
+        with writer_lock(self.folder):
+            new = _build(self.folder, [], self.config, previous=self, progress=None, drop=set(wanted))
+        self.__dict__.update(new.__dict__)
+        report = new.last_report
+        if delete_files:
+            for p in wanted:
+                try:
+                    Path(p).unlink()
+                except OSError as exc:  # the index no longer holds it either way
+                    report = dataclasses.replace(report, warnings=report.warnings + (
+                        Skipped(p, f"removed from the index but the file could not be deleted ({exc.strerror})",
+                                fatal=False),))
+        return report
+
+    def reread(self, paths: str | Path | Iterable[str | Path], *, progress: Progress | None = None) -> BuildReport:
+        """Read indexed files again even if unchanged (e.g. after a cleaner improved) and re-index them."""
+        wanted = [Path(p).absolute() for p in _as_list(paths)]
+        unknown = [str(p) for p in wanted if str(p) not in self._by_path]
+        if unknown:
+            raise RagError(f"not in the index at {self.folder}: {', '.join(unknown)}; add it with `rag update`")
+        with writer_lock(self.folder):
+            new = _build(self.folder, wanted, self.config, previous=self, progress=progress,
+                         force={str(p) for p in wanted})
+        self.__dict__.update(new.__dict__)
+        return new.last_report
+
     last_report: BuildReport = BuildReport()
 
 
 def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
-           progress: Progress | None) -> Index:
+           progress: Progress | None, drop: set[str] = frozenset(), force: set[str] = frozenset()) -> Index:
+    """Write the index of ``previous``'s documents plus what ``roots`` hold now.
+
+    ``drop``: indexed paths to take out (and keep out of later updates of their folder);
+    ``force``: indexed paths to read again although unchanged.
+    """
     t0 = time.perf_counter()
     check_target(folder)  # before any work: never replace what is not an index
     _check_sources_exist(roots)
@@ -247,6 +321,10 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
         except OSError as exc:
             skipped.append(Skipped(str(f), f"cannot read ({exc.strerror}); check its permissions"))
     files = [f for f in files if f in hashes]
+    # Files the user removed stay out of folder updates; naming one file itself brings it back.
+    named = {str(r) for r in roots_abs if r.is_file()}
+    excluded = (set(previous.manifest.get("excluded", [])) if previous else set()) - named | drop
+    files = [f for f in files if str(f.absolute()) not in excluded]
 
     old_docs = {d.path: (i, d) for i, d in enumerate(previous.documents)} if previous else {}
     keep: list[Document] = []
@@ -254,8 +332,10 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
     to_read = []
     current = {str(f) for f in files}
     for path, (_, doc) in old_docs.items():
-        if path in current:
-            if doc.content_hash == hashes[Path(path)]:
+        if path in drop:
+            removed.append(path)
+        elif path in current:
+            if doc.content_hash == hashes[Path(path)] and path not in force:
                 keep.append(doc)
                 unchanged.append(path)
             else:
@@ -314,6 +394,7 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
         "counts": {"documents": len(documents), "chunks": len(chunks)},
         "files": {d.path: d.content_hash for d in documents},
         "duplicate_groups": groups,
+        "excluded": sorted(excluded),
         "roots": sorted({str(r) for r in roots_abs} | set(previous.manifest.get("roots", []) if previous else [])),
     }
 

@@ -18,6 +18,8 @@ __all__ = [
     "Answer",
     "Skipped",
     "BuildReport",
+    "DocumentInfo",
+    "DocumentList",
 ]
 
 
@@ -166,3 +168,33 @@ class BuildReport:
             f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}, "
             f"duplicate groups {len(self.duplicate_groups)} ({self.seconds:.1f} s)"
         )
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as the archive's list shows it (no body text).
+
+    ``group`` numbers the repost group the document belongs to (1-based, as listed by
+    ``Index.stats()``/the build report), None when no other file carries the same story.
+    """
+
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    site: str | None
+    author: str | None
+    url: str | None
+    chars: int
+    passages: int
+    group: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    """A page of the archive's documents: ``items`` from ``offset`` of ``total`` matching ``query``."""
+
+    items: tuple[DocumentInfo, ...]
+    total: int
+    offset: int
+    query: str = ""

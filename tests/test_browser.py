@@ -7,6 +7,7 @@ test is skipped with a message saying what to install.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -56,7 +57,7 @@ def server(tmp_path_factory, seeds_dir):
     root = tmp_path_factory.mktemp("page")
     shutil.copytree(seeds_dir, root / "seeds")
     port = _free_port()
-    env = {**os.environ, "RAG_UPLOAD_DIR": str(root / "uploads")}
+    env = {**os.environ, "RAG_UPLOAD_DIR": str(root / "uploads"), "RAG_FEEDBACK_FILE": str(root / "feedback.jsonl")}
     log = (root / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", "serve", "--index", str(root / "idx"), "--port", str(port),
@@ -78,6 +79,36 @@ def server(tmp_path_factory, seeds_dir):
     proc.wait(timeout=30)
 
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+
+
+def _open(p, url: str, locale: str = "en-US"):
+    """A page of the app in a browser that prefers ``locale``."""
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale=locale)
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return browser, page
+
+
+def _ask(page, question: str, cards: int = 1) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"() => document.querySelectorAll('.rag-card').length >= {cards}", timeout=60_000)
+
+
+def _upload(page, path: Path) -> None:
+    """Add one file through the Archive tab and wait for the report."""
+    page.locator("#tab-archive-button, [role=tab]").nth(1).click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.locator("#add").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#report textarea'); return t && t.value.includes('added 1'); }",
+        timeout=120_000)
+
+
 def test_ask_then_upload_and_ask_again(server):
     from playwright.sync_api import sync_playwright
 
@@ -86,33 +117,17 @@ def test_ask_then_upload_and_ask_again(server):
     article = root / "upload_article.txt"
     article.write_text(UPLOADED, encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(url, wait_until="networkidle")
-        box = page.locator("#question textarea")
-        box.fill("巡视工作的根本任务是什么？")
-        box.press("Enter")
-        page.wait_for_selector(".rag-card mark", timeout=60_000)
+        browser, page = _open(p, url)
+        _ask(page, "巡视工作的根本任务是什么？")
         assert "巡视工作的根本任务是‘两个维护’" in page.locator(".rag-card mark").first.inner_text()
         link = page.locator(".rag-card a").first
         assert link.get_attribute("href") == "https://www.spp.gov.cn/dj/xwjj/202404/t20240416_651948.shtml"
         page.screenshot(path=str(ARTIFACTS / "answer.png"))
-
-        page.get_by_role("tab", name="Archive").click()
-        page.locator("#upload input[type=file]").set_input_files(str(article))
-        page.locator("#add").click()
-        page.wait_for_function(
-            "() => { const t = document.querySelector('#report textarea'); return t && t.value.includes('added 1'); }",
-            timeout=120_000)
+        _upload(page, article)
         assert "6 documents" in page.locator("#report textarea").input_value()
 
         page.get_by_role("tab", name="Ask").click()
-        box = page.locator("#question textarea")
-        box.fill("上半年全市检察机关共办理涉未成年人案件多少件？")
-        box.press("Enter")
-        page.wait_for_function("() => document.querySelectorAll('.rag-card').length >= 2", timeout=60_000)
+        _ask(page, "上半年全市检察机关共办理涉未成年人案件多少件？", cards=2)
         last = page.locator(".rag-card").last
         assert "128件" in last.locator(".rag-passage mark").first.inner_text()
         assert "某市检察院召开未成年人检察工作推进会" in last.inner_text()
@@ -136,21 +151,73 @@ def test_article_and_question_markup_is_shown_as_text(server):
     article = root / "hostile.txt"
     article.write_text(HOSTILE, encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(url, wait_until="networkidle")
-        page.get_by_role("tab", name="Archive").click()
-        page.locator("#upload input[type=file]").set_input_files(str(article))
-        page.locator("#add").click()
-        page.wait_for_function(
-            "() => { const t = document.querySelector('#report textarea'); return t && t.value.includes('added 1'); }",
-            timeout=120_000)
+        browser, page = _open(p, url)
+        _upload(page, article)
         page.get_by_role("tab", name="Ask").click()
-        box = page.locator("#question textarea")
-        box.fill('某区检察院发布了多少件公益诉讼典型案例？<img src=y onerror="window.__pwned = 3">')
-        box.press("Enter")
-        page.wait_for_selector(".rag-card mark", timeout=60_000)
+        _ask(page, '某区检察院发布了多少件公益诉讼典型案例？<img src=y onerror="window.__pwned = 3">')
         card = page.locator(".rag-card").last.inner_text()
         assert "onerror" in card and "九件" in card  # the markup is quoted as text
         assert page.evaluate("() => window.__pwned") is None  # and never ran
         browser.close()
+
+
+@pytest.mark.parametrize(("locale", "tabs", "reply"), [
+    ("zh-CN", ["提问", "档案"], "简短回答"), ("zh-TW", ["提問", "檔案"], "簡短回答"), ("en-US", ["Ask", "Archive"], "Short answer")])
+def test_page_speaks_the_browsers_language(server, locale, tabs, reply):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, locale)
+        assert [x.inner_text() for x in page.get_by_role("tab").all()] == tabs
+        _ask(page, "中央第七督导组组长是谁？")
+        assert reply in page.locator(".rag-short").last.inner_text()
+        browser.close()
+
+
+def test_wrong_answer_button_records_the_answer(server):
+    from playwright.sync_api import sync_playwright
+
+    url, root = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, "zh-CN")
+        _ask(page, "系统内巡视由谁牵头？")
+        quote = page.locator(".rag-quote").last.inner_text()
+        page.locator("#chat button[aria-label='踩']").last.click()
+        page.wait_for_function("() => document.body.innerText.includes('已记录')", timeout=30_000)
+        browser.close()
+    lines = (root / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[-1])
+    assert record["verdict"] == "wrong answer" and record["question"] == "系统内巡视由谁牵头？"
+    assert record["answer"] and record["answer"] in quote and record["citation"]["path"].endswith(".txt")
+
+
+def test_archive_tab_lists_opens_and_removes_a_document(server):
+    from playwright.sync_api import sync_playwright
+
+    url, root = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, "zh-CN")
+        page.locator("#tab-archive-button, [role=tab]").nth(1).click()
+        page.wait_for_function("() => document.querySelector('#doc-pages').innerText.includes('第 1/1 页')")
+        total = int(page.locator("#doc-pages").inner_text().split("共 ")[1].split(" 篇")[0])
+        query = page.locator("#doc-query textarea")
+        query.fill("督导组")
+        query.press("Enter")
+        page.wait_for_function("() => document.querySelector('#doc-pages').innerText.includes('共 1 篇')")
+        page.locator("#docs .virtual-row .body-cell").filter(has_text="督导组").first.click()
+        page.wait_for_function("() => document.querySelector('#doc-path textarea').value.endsWith('.txt')")
+        path = page.locator("#doc-path textarea").input_value()
+        page.locator("#doc-open").click()
+        page.wait_for_function("() => document.querySelector('#doc-text textarea').value.includes('张勇')")
+        page.screenshot(path=str(ARTIFACTS / "archive.png"), full_page=True)
+        page.locator("#doc-remove").click()  # asks first
+        page.wait_for_selector("#doc-remove-confirm", state="visible")
+        page.locator("#doc-remove-confirm").click()
+        page.wait_for_function("() => document.querySelector('#doc-message textarea').value.includes('已从索引中删除')",
+                               timeout=120_000)
+        query.fill("")
+        query.press("Enter")
+        page.wait_for_function(f"() => document.querySelector('#doc-pages').innerText.includes('共 {total - 1} 篇')")
+        browser.close()
+    assert Path(path).exists()  # the file on disk is left alone

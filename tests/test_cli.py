@@ -45,3 +45,19 @@ def test_build_json_then_ask_and_search(tmp_path, seeds_dir):
     assert len(json.loads(r.stdout)) == 2
     r = run("update", str(src), "--index", str(idx))
     assert r.returncode == 0 and "unchanged 5" in r.stdout
+    # the archive from the command line: list, show, remove (asks first), re-read
+    r = run("docs", "--index", str(idx), "--json")
+    listing = json.loads(r.stdout)
+    assert r.returncode == 0 and listing["total"] == 5
+    victim = listing["items"][0]["path"]
+    r = run("show", victim, "--index", str(idx))
+    assert r.returncode == 0 and f"file: {victim}" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "remove", victim, "--index", str(idx)], input="n\n",
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1 and "nothing was changed" in r.stderr
+    r = run("remove", victim, "--index", str(idx), "--yes")
+    assert r.returncode == 0 and "removed 1" in r.stdout
+    r = run("docs", "--index", str(idx))
+    assert r.stdout.startswith("4 documents") and victim not in r.stdout
+    r = run("remove", victim, "--index", str(idx), "--yes")
+    assert r.returncode == 1 and "not in the index" in r.stderr and "Traceback" not in r.stderr

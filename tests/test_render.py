@@ -38,14 +38,14 @@ def test_whole_article_is_folded_and_marked():
 def test_whole_article_opens_at_the_highlighted_paragraph():
     c = _citation()
     article = "第一段<b>。\n" + "x" * (100 - 8) + c.passage
-    html = render_citation(1, c, article)
+    html = render_citation(1, c, article, lang="en")
     earlier = html.index("earlier text")
     assert html.index("第一段&lt;b&gt;") > earlier and html.rindex("<mark>") > html.index("第一段")
 
 
 def test_not_found_answer_offers_related_passages():
     hit = Hit(path="/a/y.txt", title="相关", date=None, source=None, url=None, text="<i>近似</i>", start=0, end=5, score=0.1)
-    html = render_answer(Answer(question="q", found=False, text="", related=(hit,), message="不在档案中"))
+    html = render_answer(Answer(question="q", found=False, text="", related=(hit,), message="不在档案中"), lang="en")
     assert "Not in the archive" in html and "&lt;i&gt;近似" in html
 
 
@@ -62,5 +62,17 @@ def test_card_shows_the_day_and_the_site_when_no_source():
 
     c = Citation(path="/a.txt", title="T", date="2019-07-03 09:22:50", source=None, url=None, sentence="句。",
                  start=0, end=2, passage="句。", passage_start=0, passage_end=2, site="职场范文网")
-    html = render_citation(1, c)
+    html = render_citation(1, c, lang="en")
     assert "2019-07-03 ·" in html and "09:22" not in html and "职场范文网 (site)" in html
+
+
+def test_cards_speak_the_readers_language():
+    from ui.i18n import lang_of
+
+    answer = Answer(question="q", found=False, text="", message="")
+    assert "档案中没有找到答案" in render_answer(answer)  # simplified Chinese by default
+    assert "檔案中沒有找到答案" in render_answer(answer, lang="zh-TW")
+    assert "Not in the archive" in render_answer(answer, lang="en")
+    assert lang_of("en-US,en;q=0.9") == "en" and lang_of("zh-TW,zh;q=0.8") == "zh-TW"
+    assert lang_of("zh-HK") == "zh-TW" and lang_of("zh-CN,en;q=0.5") == "zh-CN"
+    assert lang_of("fr-FR,fr;q=0.9") == "zh-CN" and lang_of(None) == "zh-CN"

@@ -1,32 +1,34 @@
 """The chat page (Gradio). It calls only the public ``rag`` API.
 
-Run it with ``rag serve`` (binds 127.0.0.1 unless told otherwise).
+Run it with ``rag serve`` (binds 127.0.0.1 unless told otherwise). Two tabs: Ask (the
+conversation, filters, 👎 feedback) and Archive (the document list with search and
+paging; open, re-read, remove; uploads). Labels follow the browser's language
+(simplified Chinese by default, traditional Chinese, English): see ``ui/i18n.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import json
 import os
 import re
-import shutil
-import stat
 import tempfile
 import threading
-import zipfile
 from pathlib import Path
 
 import gradio as gr
 
 import rag
+from ui.i18n import gradio_i18n, lang_of, t
 from ui.render import render_answer
+from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_uploads
 
-__all__ = ["make_app", "launch", "UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "save_uploads"]
+__all__ = ["make_app", "launch", "UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "MAX_ZIP_MEMBERS", "save_uploads",
+           "PAGE_SIZE"]
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".zip")
-MAX_UPLOAD_BYTES = int(os.environ.get("RAG_MAX_UPLOAD_BYTES", 50_000_000))
 EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由谁牵头？", "中央第七督导组组长是谁？", "檢察信訪工作是什麼的重要體現？"]
-MAX_ZIP_MEMBERS = 2_000
-MAX_ZIP_RATIO = 100
+PAGE_SIZE = 15
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 CSS = """
@@ -41,114 +43,170 @@ mark{background:#fff3a3;padding:0 1px}
 """
 
 
-def save_uploads(paths: list[str], folder: Path) -> tuple[list[Path], list[str]]:
-    """Copy uploaded files (and the members of uploaded zips) into ``folder``.
-
-    Returns the saved paths and one message per refused file. Zip members are
-    checked for size and type, and for paths that would escape the folder.
-    """
-    saved, refused = [], []
-    folder.mkdir(parents=True, exist_ok=True)
-    for p in paths:
-        src = Path(p)
-        name = src.name
-        if src.suffix.lower() not in UPLOAD_SUFFIXES:
-            refused.append(f"{name}: type not accepted (accepted: {', '.join(UPLOAD_SUFFIXES)})")
-            continue
-        if src.stat().st_size > MAX_UPLOAD_BYTES:
-            refused.append(f"{name}: larger than {MAX_UPLOAD_BYTES // 1_000_000} MB")
-            continue
-        if src.suffix.lower() != ".zip":
-            dest = folder / name
-            shutil.copyfile(src, dest)
-            saved.append(dest)
-            continue
-        try:
-            with zipfile.ZipFile(src) as z:
-                _unzip(z, name, folder / src.stem, saved, refused)
-        except zipfile.BadZipFile:
-            refused.append(f"{name}: not a readable zip file")
-    return saved, refused
+def _lang(request: gr.Request | None) -> str:
+    return lang_of(request.headers.get("accept-language") if request is not None else None)
 
 
-def _unzip(z: zipfile.ZipFile, name: str, folder: Path, saved: list[Path], refused: list[str]) -> None:
-    """Unpack the accepted members of an uploaded zip into ``folder``, refusing what could
-    escape it (absolute or ``..`` names, links), bombs (a member over ``MAX_ZIP_RATIO`` times its
-    packed size, or more than ``MAX_UPLOAD_BYTES`` in all) and more than ``MAX_ZIP_MEMBERS`` files."""
-    members = [i for i in z.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")]
-    if len(members) > MAX_ZIP_MEMBERS:
-        refused.append(f"{name}: holds {len(members):,} files, more than {MAX_ZIP_MEMBERS:,}; split it into smaller zips")
-        return
-    total = 0
-    root = folder.resolve()
-    for info in members:
-        member = Path(info.filename)
-        dest = folder / member
-        if (member.is_absolute() or ".." in member.parts or "\\" in info.filename
-                or not dest.resolve().is_relative_to(root)):
-            refused.append(f"{name}:{info.filename}: unsafe path in zip")
-            continue
-        if stat.S_ISLNK(info.external_attr >> 16):
-            refused.append(f"{name}:{info.filename}: a link, not a file")
-            continue
-        if member.suffix.lower() not in UPLOAD_SUFFIXES or member.suffix.lower() == ".zip":
-            refused.append(f"{name}:{info.filename}: type not accepted")
-            continue
-        if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) and info.file_size > 1_000_000:
-            refused.append(f"{name}:{info.filename}: unpacks {info.file_size // max(info.compress_size, 1):,} times "
-                           "its packed size (a zip bomb?); not unpacked")
-            continue
-        total += info.file_size
-        if total > MAX_UPLOAD_BYTES:
-            refused.append(f"{name}: unpacks to more than {MAX_UPLOAD_BYTES // 1_000_000} MB; stopped")
-            return
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with z.open(info) as fin, dest.open("wb") as fout:
-            # at most the declared size is read: a member that lies about its size is cut there
-            shutil.copyfileobj(fin, fout)
-        saved.append(dest)
-
-
-def _archive_markdown(index: rag.Index) -> str:
+def _stats_markdown(index: rag.Index, lang: str) -> str:
     s = index.stats()
-    sources = "、".join(index.sources()) or "(none recorded)"
-    return (
-        f"**{s['documents']}** articles · **{s['chunks']}** passages · **{s['duplicate_groups']}** repost groups · "
-        f"last update {s['updated']}\n\n**Sources:** {sources}\n\n"
-        f"Uploads: {', '.join(UPLOAD_SUFFIXES)}; at most {MAX_UPLOAD_BYTES // 1_000_000} MB per file or zip."
-    )
+    return t("stats", lang, documents=s["documents"], chunks=s["chunks"], groups=s["duplicate_groups"],
+             updated=(s["updated"] or "")[:19], sources="、".join(index.sources()) or "—",
+             suffixes=", ".join(UPLOAD_SUFFIXES), mb=MAX_UPLOAD_BYTES // 1_000_000)
 
 
-def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: bool = False) -> gr.Blocks:
+def _table(index: rag.Index, query: str, page: int, lang: str):
+    """The archive list's page ``page`` (from 1) for ``query``: table value, page label, page."""
+    import pandas as pd
+
+    first = index.list_documents(query or "", limit=1)
+    pages = max(1, -(-first.total // PAGE_SIZE))
+    page = min(max(int(page or 1), 1), pages)
+    listing = index.list_documents(query or "", offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows = [[(d.date or "")[:10], d.source or (f"{d.site} ({t('site', lang)})" if d.site else ""),
+             d.title or Path(d.path).name, d.group or "", d.path] for d in listing.items]
+    columns = [t(k, lang) for k in ("col_date", "col_source", "col_title", "col_group", "col_file")]
+    label = t("page_of", lang, total=listing.total, page=page, pages=pages)
+    return pd.DataFrame(rows, columns=columns), label, page
+
+
+def _feedback_record(question: str, answer: dict, verdict) -> dict:
+    """One line of the feedback file: what was asked, what was answered, where it was quoted from."""
+    cited = answer.get("citations") or [{}]
+    return {
+        "time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "verdict": "wrong answer" if verdict in (False, "Dislike") else str(verdict),
+        "question": question,
+        "answer": answer.get("text", ""),
+        "short": (answer.get("short") or {}).get("text"),
+        "found": answer.get("found"),
+        "citation": {k: cited[0].get(k) for k in ("title", "date", "source", "url", "path", "start", "end")},
+    }
+
+
+def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: bool = False,
+             feedback_file: Path | None = None) -> gr.Blocks:
     """Build the Blocks app around an open index (loaded once, shared by all sessions).
 
-    ``read_only`` leaves out the upload box: asking works, nothing changes the index.
+    ``read_only`` leaves out uploads, re-reading and removal: asking and browsing work,
+    nothing changes the index. ``feedback_file`` (JSON lines) receives 👎 reports.
     """
     lock = threading.Lock()  # updates replace the index in place; questions wait for them
     upload_dir = upload_dir or Path(os.environ.get("RAG_UPLOAD_DIR", index.folder.parent / "uploads"))
+    feedback_file = feedback_file or Path(os.environ.get("RAG_FEEDBACK_FILE",
+                                                         index.folder.parent / "feedback.jsonl"))
 
-    def respond(message: str, history: list, date_from: str, date_to: str, sources: list[str]):
+    # ------------------------------------------------------------------ Ask
+    def respond(message: str, history: list, answers: dict, date_from: str, date_to: str, sources: list[str],
+                request: gr.Request):
+        lang = _lang(request)
         message = (message or "").strip()
         if not message:
-            return "", history
+            yield "", history, answers
+            return
+        turns = [m for m in history if isinstance(m.get("content"), str)]
+        history = history + [{"role": "user", "content": message}]
         for name, value in (("from", date_from), ("to", date_to)):
             if value and not _DATE.match(value.strip()):
-                return "", history + [
-                    {"role": "user", "content": message},
-                    {"role": "assistant", "content": f"Date '{value}' in the {name} filter is not YYYY-MM-DD; fix it and ask again."},
-                ]
-        earlier = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
+                yield "", history + [{"role": "assistant", "content": t(
+                    "bad_date", lang, name=t(name, lang), value=value)}], answers
+                return
+        yield "", history + [{"role": "assistant", "content": t("thinking", lang)}], answers
+        earlier = [m["content"] for m in turns if m.get("role") == "user"]
         with lock:
             index.refresh()  # another process may have updated the index: answer from the new one
-            answer = index.ask(message, history=earlier[-3:], date_from=(date_from or "").strip() or None,
-                               date_to=(date_to or "").strip() or None, sources=sources or None)
+            try:
+                answer = index.ask(message, history=earlier[-3:], date_from=(date_from or "").strip() or None,
+                                   date_to=(date_to or "").strip() or None, sources=sources or None)
+            except rag.RagError as exc:
+                yield "", history + [{"role": "assistant", "content": str(exc)}], answers
+                return
             articles = {c.path: index.document(c.path).text for c in answer.citations}
-        html = render_answer(answer, articles)
-        return "", history + [{"role": "user", "content": message}, {"role": "assistant", "content": html}]
+        # the quote first; the cards (with the whole articles) follow
+        yield "", history + [{"role": "assistant", "content": render_answer(answer, lang=lang, cards=False)}], answers
+        answers = {**answers, str(len(history)): dataclasses.asdict(answer)}
+        yield "", history + [{"role": "assistant", "content": render_answer(answer, articles, lang)}], answers
 
-    def upload(files, progress=gr.Progress()):
+    def feedback(answers: dict, data: gr.LikeData, request: gr.Request):
+        at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        answer = answers.get(str(at))
+        if answer is None:
+            return
+        record = _feedback_record(answer.get("question", ""), answer, data.liked)
+        feedback_file.parent.mkdir(parents=True, exist_ok=True)
+        with feedback_file.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        gr.Info(t("feedback_saved", _lang(request)))
+
+    # -------------------------------------------------------------- Archive
+    def show_list(query: str, page, request: gr.Request):
+        with lock:
+            index.refresh()
+            return _table(index, query, page, _lang(request))
+
+    def first_page(query: str, request: gr.Request):
+        return show_list(query, 1, request)
+
+    def previous_page(query: str, page, request: gr.Request):
+        return show_list(query, int(page or 1) - 1, request)
+
+    def next_page(query: str, page, request: gr.Request):
+        return show_list(query, int(page or 1) + 1, request)
+
+    def stats_for(request: gr.Request):
+        return _stats_markdown(index, _lang(request))
+
+    def pick(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[-1] if row else ""
+
+    def open_doc(path: str, request: gr.Request):
+        lang = _lang(request)
+        if not path:
+            return "", t("choose_row", lang)
+        with lock:
+            try:
+                doc = index.document(path)
+            except rag.RagError as exc:
+                return "", str(exc)
+        head = "\n".join(f"{k}: {v}" for k, v in (("title", doc.title), ("date", doc.date), ("source", doc.source),
+                                                  ("site", doc.site), ("author", doc.author), ("link", doc.url))
+                         if v)
+        return f"{head}\n\n{doc.text}", Path(path).name
+
+    def reread(path: str, query: str, page, request: gr.Request):
+        lang = _lang(request)
+        if not path:
+            return t("choose_row", lang), *show_list(query, page, request), _stats_markdown(index, lang)
+        with lock:
+            try:
+                report = index.reread(path)
+                message = t("reread_done", lang, name=Path(path).name) + "\n" + report.summary()
+            except rag.RagError as exc:
+                message = str(exc)
+        return message, *show_list(query, page, request), _stats_markdown(index, lang)
+
+    def ask_remove(path: str, request: gr.Request):
+        if not path:
+            return gr.update(visible=False), t("choose_row", _lang(request))
+        return gr.update(visible=True), ""
+
+    def remove(path: str, delete_file: bool, query: str, page, request: gr.Request):
+        lang = _lang(request)
+        with lock:
+            try:
+                report = index.remove(path, delete_files=bool(delete_file))
+                key = "removed_deleted" if delete_file else "removed"
+                message = "\n".join([t(key, lang, name=Path(path).name), report.summary()]
+                                    + [f"{Path(w.path).name}: {w.reason}" for w in report.warnings])
+            except rag.RagError as exc:
+                message = str(exc)
+        return (gr.update(visible=False), message, "", *show_list(query, page, request),
+                _stats_markdown(index, lang), gr.update(choices=index.sources()))
+
+    def upload(files, query: str, page, request: gr.Request, progress=gr.Progress()):
+        lang = _lang(request)
         if not files:
-            return "Choose files or a zip first.", _archive_markdown(index), gr.update()
+            return t("choose_files", lang), _stats_markdown(index, lang), gr.update(), *show_list(query, page, request)
         paths = [f if isinstance(f, str) else f.name for f in files]
         upload_dir.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir))
@@ -163,8 +221,10 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             lines.insert(0, report.summary())
             lines += [f"skipped {Path(s.path).name}: {s.reason}" for s in report.skipped]
             lines += [f"warning {Path(s.path).name}: {s.reason}" for s in report.warnings]
-        return "\n".join(lines) or "Nothing to add.", _archive_markdown(index), gr.update(choices=index.sources())
+        return ("\n".join(lines) or t("nothing_added", lang), _stats_markdown(index, lang),
+                gr.update(choices=index.sources()), *show_list(query, page, request))
 
+    # ----------------------------------------------------------- API (JSON)
     def api_ask(question: str, history: list[str] | None = None, date_from: str = "", date_to: str = "",
                 sources: list[str] | None = None) -> dict:
         """Answer a question: the same record as ``rag.Index.ask``, as JSON."""
@@ -189,35 +249,82 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                 raise gr.Error(str(exc)) from exc
         return [dataclasses.asdict(h) for h in hits]
 
-    with gr.Blocks(title="News archive QA") as demo:
+    i18n = gradio_i18n()
+    with gr.Blocks(title="新闻档案问答 · News archive QA") as demo:
         gr.api(api_ask, api_name="ask")
         gr.api(api_search, api_name="search")
-        gr.Markdown("## 新闻档案问答 · News archive QA\nAnswers are sentences quoted from the archive, each with its source.")
-        with gr.Tab("Ask"):
+        gr.Markdown(i18n("title"))
+        answers = gr.State({})  # chat message index -> the Answer record shown there (for feedback)
+        with gr.Tab(i18n("tab_ask"), elem_id="tab-ask"):
             with gr.Row():
                 with gr.Column(scale=4):
-                    chat = gr.Chatbot(label="Conversation", height=560, elem_id="chat")
-                    box = gr.Textbox(placeholder="输入问题，按 Enter 发送 · Type a question and press Enter",
-                                     show_label=False, elem_id="question", lines=1, max_lines=3, autofocus=True)
-                    gr.Examples(EXAMPLES, inputs=box, label="Try")
-                    clear = gr.Button("New conversation", size="sm")
+                    chat = gr.Chatbot(label=i18n("conversation"), height=560, elem_id="chat",
+                                      feedback_options=("Dislike",))
+                    box = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, elem_id="question", lines=1,
+                                     max_lines=3, autofocus=True)
+                    gr.Examples(EXAMPLES, inputs=box, label=i18n("examples"))
+                    with gr.Row():
+                        clear = gr.Button(i18n("new_conversation"), size="sm", elem_id="new-conversation")
+                    gr.Markdown(i18n("feedback_hint"))
                 with gr.Column(scale=1, min_width=220):
-                    gr.Markdown("**Filters** (narrow retrieval)")
-                    date_from = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="date-from")
-                    date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="date-to")
-                    sources = gr.Dropdown(choices=index.sources(), multiselect=True, label="Sources", elem_id="sources")
-            box.submit(respond, [box, chat, date_from, date_to, sources], [box, chat])
-            clear.click(lambda: [], None, chat)
-        with gr.Tab("Archive"):
-            stats = gr.Markdown(_archive_markdown(index), elem_id="archive-stats")
+                    gr.Markdown(i18n("filters"))
+                    date_from = gr.Textbox(label=i18n("from_date"), placeholder="YYYY-MM-DD", elem_id="date-from")
+                    date_to = gr.Textbox(label=i18n("to_date"), placeholder="YYYY-MM-DD", elem_id="date-to")
+                    sources = gr.Dropdown(choices=index.sources(), multiselect=True, label=i18n("sources"),
+                                          elem_id="sources")
+            box.submit(respond, [box, chat, answers, date_from, date_to, sources], [box, chat, answers])
+            clear.click(lambda: ([], {}), None, [chat, answers])
+            chat.like(feedback, [answers], None)
+        with gr.Tab(i18n("tab_archive"), elem_id="tab-archive"):
+            stats = gr.Markdown(_stats_markdown(index, "zh-CN"), elem_id="archive-stats")
+            with gr.Row():
+                query = gr.Textbox(label=i18n("doc_query"), elem_id="doc-query", scale=4)
+                page = gr.Number(value=1, label=i18n("page"), precision=0, minimum=1, elem_id="doc-page", scale=1)
+                prev = gr.Button(i18n("prev"), size="sm", elem_id="doc-prev", scale=1)
+                nxt = gr.Button(i18n("next"), size="sm", elem_id="doc-next", scale=1)
+            value, label, _ = _table(index, "", 1, "zh-CN")
+            page_label = gr.Markdown(label, elem_id="doc-pages")
+            table = gr.Dataframe(value=value, label=i18n("documents"), interactive=False, wrap=True,
+                                 elem_id="docs")
+            selected = gr.Textbox(label=i18n("selected"), elem_id="doc-path")
+            with gr.Row():
+                open_btn = gr.Button(i18n("open"), elem_id="doc-open")
+                if not read_only:
+                    reread_btn = gr.Button(i18n("reread"), elem_id="doc-reread")
+                    remove_btn = gr.Button(i18n("remove"), variant="stop", elem_id="doc-remove")
+            if not read_only:
+                with gr.Group(visible=False, elem_id="doc-confirm") as confirm:
+                    gr.Markdown(i18n("remove_warning"))
+                    delete_file = gr.Checkbox(label=i18n("delete_file"), value=False, elem_id="doc-delete-file")
+                    with gr.Row():
+                        confirm_btn = gr.Button(i18n("confirm_remove"), variant="stop", elem_id="doc-remove-confirm")
+                        cancel_btn = gr.Button(i18n("cancel"), elem_id="doc-remove-cancel")
+            message = gr.Textbox(label=i18n("message"), elem_id="doc-message", lines=2)
+            text = gr.Textbox(label=i18n("cleaned_text"), lines=14, max_lines=30, elem_id="doc-text")
+
+            listing = [table, page_label, page]
+            query.submit(first_page, [query], listing)
+            page.submit(show_list, [query, page], listing)
+            prev.click(previous_page, [query, page], listing)
+            nxt.click(next_page, [query, page], listing)
+            table.select(pick, None, selected)
+            open_btn.click(open_doc, [selected], [text, message])
+            demo.load(show_list, [query, page], listing)
+            demo.load(stats_for, None, stats)
             if read_only:
-                gr.Markdown("This page is shared read-only: files cannot be added here.")
+                gr.Markdown(i18n("read_only"))
                 return demo
-            files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES), label="Add files or a zip",
+            reread_btn.click(reread, [selected, query, page], [message, *listing, stats])
+            remove_btn.click(ask_remove, [selected], [confirm, message])
+            cancel_btn.click(lambda: gr.update(visible=False), None, confirm)
+            confirm_btn.click(remove, [selected, delete_file, query, page],
+                              [confirm, message, selected, *listing, stats, sources])
+            files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES), label=i18n("upload"),
                             elem_id="upload")
-            add = gr.Button("Add to archive", variant="primary", elem_id="add")
-            report = gr.Textbox(label="Report", lines=6, elem_id="report")
-            add.click(upload, files, [report, stats, sources], api_name="upload")
+            add = gr.Button(i18n("add"), variant="primary", elem_id="add")
+            report = gr.Textbox(label=i18n("report"), lines=6, elem_id="report")
+            add.click(upload, [files, query, page], [report, stats, sources, *listing], api_name="upload")
+    demo.rag_i18n = i18n  # launch() passes it on
     return demo
 
 
@@ -227,4 +334,4 @@ def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
     demo = make_app(index, read_only=read_only)
     print(f"Serving the chat page on http://{host}:{port} (Ctrl+C to stop)", flush=True)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
-                                                   show_error=True, quiet=True, auth=auth)
+                                                   show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n)

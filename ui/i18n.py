@@ -1,0 +1,133 @@
+"""The page's words in simplified Chinese (default), traditional Chinese and English.
+
+Static labels go to the browser through Gradio's ``gr.I18n``, which picks the browser's
+language; text made on the server (answers, messages, table headings) uses
+:func:`lang_of`, which reads the same preference from the request's Accept-Language.
+Traditional strings are made from the simplified ones with OpenCC (s2twp), so the table
+holds each message twice, not three times.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+__all__ = ["STRINGS", "LANGS", "lang_of", "t", "gradio_i18n"]
+
+LANGS = ("zh-CN", "zh-TW", "en")
+
+# key: (simplified Chinese, English)
+STRINGS: dict[str, tuple[str, str]] = {
+    "title": ("## 新闻档案问答\n回答均为档案原文中的句子，并附出处。",
+              "## News archive QA\nAnswers are sentences quoted from the archive, each with its source."),
+    "tab_ask": ("提问", "Ask"),
+    "tab_archive": ("档案", "Archive"),
+    "conversation": ("对话", "Conversation"),
+    "placeholder": ("输入问题，按 Enter 发送", "Type a question and press Enter"),
+    "examples": ("试试", "Try"),
+    "new_conversation": ("新对话", "New conversation"),
+    "filters": ("**筛选**（缩小检索范围）", "**Filters** (narrow retrieval)"),
+    "from_date": ("起始日期", "From date"),
+    "to_date": ("截止日期", "To date"),
+    "sources": ("来源", "Sources"),
+    "feedback_hint": ("回答不对？点回答下方的 👎，问题、回答和出处会记录下来供档案管理员检查。",
+                      "Wrong answer? Click 👎 under it: the question, answer and citation are recorded for review."),
+    "doc_query": ("搜索文档（标题、来源、作者、文件名）", "Search documents (title, source, author, file name)"),
+    "page": ("页码", "Page"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "documents": ("文档", "Documents"),
+    "selected": ("选中的文件（点表格中的一行）", "Selected file (click a row of the table)"),
+    "open": ("打开", "Open"),
+    "reread": ("重新读取", "Re-read"),
+    "remove": ("从索引中删除…", "Remove from index…"),
+    "confirm_remove": ("确认删除", "Confirm removal"),
+    "cancel": ("取消", "Cancel"),
+    "delete_file": ("同时删除磁盘上的文件", "Also delete the file from disk"),
+    "remove_warning": ("**确认**：该文档将从索引中删除，之后不再被检索和引用。磁盘上的文件默认保留。",
+                       "**Confirm**: the document leaves the index and is never searched or quoted again. "
+                       "The file on disk is kept unless you tick the box."),
+    "cleaned_text": ("清理后的正文", "Cleaned text"),
+    "message": ("消息", "Message"),
+    "upload": ("添加文件或 zip 压缩包", "Add files or a zip"),
+    "add": ("加入档案", "Add to archive"),
+    "report": ("报告", "Report"),
+    "read_only": ("此页面以只读方式共享：不能在此添加或删除文件。",
+                  "This page is shared read-only: files cannot be added or removed here."),
+    # made on the server
+    "thinking": ("正在查找……", "Searching…"),
+    "not_found": ("档案中没有找到答案。", "Not in the archive."),
+    "closest": ("最接近的段落：", "Closest passages:"),
+    "short_answer": ("简短回答：", "Short answer: "),
+    "whole_article": ("全文", "whole article"),
+    "earlier_text": ("……前文", "… earlier text"),
+    "also_published": ("同时发布于", "also published by"),
+    "site": ("网站", "site"),
+    "original_link": ("原文链接", "original link"),
+    "no_link": ("无原文链接", "no original link"),
+    "bad_date": ("{name}日期“{value}”不是 YYYY-MM-DD 格式，请改正后再问。",
+                 "Date '{value}' in the {name} filter is not YYYY-MM-DD; fix it and ask again."),
+    "from": ("起始", "from"),
+    "to": ("截止", "to"),
+    "col_date": ("日期", "date"),
+    "col_source": ("来源", "source"),
+    "col_title": ("标题", "title"),
+    "col_group": ("转载组", "repost group"),
+    "col_file": ("文件", "file"),
+    "page_of": ("共 {total} 篇，第 {page}/{pages} 页", "{total} documents, page {page} of {pages}"),
+    "choose_row": ("先在表格中选中一篇文档。", "Choose a document in the table first."),
+    "removed": ("已从索引中删除：{name}", "Removed from the index: {name}"),
+    "removed_deleted": ("已从索引和磁盘中删除：{name}", "Removed from the index and deleted from disk: {name}"),
+    "reread_done": ("已重新读取：{name}", "Read again: {name}"),
+    "choose_files": ("请先选择文件或 zip。", "Choose files or a zip first."),
+    "nothing_added": ("没有可添加的内容。", "Nothing to add."),
+    "feedback_saved": ("已记录，谢谢。", "Recorded, thank you."),
+    "stats": ("**{documents}** 篇文章 · **{chunks}** 个段落 · **{groups}** 个转载组 · 最近更新 {updated}\n\n"
+              "**来源：** {sources}\n\n可上传：{suffixes}；每个文件或 zip 不超过 {mb} MB。",
+              "**{documents}** articles · **{chunks}** passages · **{groups}** repost groups · last update {updated}"
+              "\n\n**Sources:** {sources}\n\nUploads: {suffixes}; at most {mb} MB per file or zip."),
+}
+
+# Gradio's own languages; the page shows simplified Chinese in all but English and traditional Chinese.
+_GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "ja", "ko", "lt", "nb",
+                   "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz")
+_TRADITIONAL = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, str]]:
+    import opencc
+
+    s2t = opencc.OpenCC("s2twp")
+    return {
+        "zh-CN": {k: zh for k, (zh, _) in STRINGS.items()},
+        "zh-TW": {k: s2t.convert(zh) for k, (zh, _) in STRINGS.items()},
+        "en": {k: en for k, (_, en) in STRINGS.items()},
+    }
+
+
+def lang_of(accept_language: str | None) -> str:
+    """``zh-CN``, ``zh-TW`` or ``en`` for an Accept-Language header (the first language named decides)."""
+    first = (accept_language or "").split(",")[0].split(";")[0].strip().lower()
+    if first.startswith("en"):
+        return "en"
+    if first.startswith(_TRADITIONAL):
+        return "zh-TW"
+    return "zh-CN"
+
+
+def t(key: str, lang: str = "zh-CN", **values) -> str:
+    """The string ``key`` in ``lang`` with ``values`` filled in."""
+    text = _table().get(lang, _table()["zh-CN"])[key]
+    return text.format(**values) if values else text
+
+
+def gradio_i18n():
+    """The ``gr.I18n`` for ``launch(i18n=...)``: every Gradio locale gets a translation, so a browser
+    that asks for neither English nor traditional Chinese sees simplified Chinese."""
+    import gradio as gr
+
+    table = _table()
+    locales = {"en": table["en"], "zh-CN": table["zh-CN"], "zh": table["zh-CN"], "zh-TW": table["zh-TW"],
+               "zh-HK": table["zh-TW"]}
+    locales.update({code: table["zh-CN"] for code in _GRADIO_LOCALES})
+    return gr.I18n(**locales)
