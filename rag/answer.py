@@ -23,7 +23,7 @@ from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
 from rag.text import fold, query_terms, split_sentences, terms
 
-__all__ = ["answer_question", "followup_terms", "rank_sentences"]
+__all__ = ["answer_question", "followup_terms", "rank_sentences", "term_coverage"]
 
 _PASSAGES_READ = 6
 _WINDOW = 20
@@ -122,6 +122,11 @@ def _weights(question: str, history_terms: Sequence[str], retriever: Retriever) 
     for t in history_terms:
         idf[t] = idf.get(t, 0.0) * 0.3
     return q_all, idf
+
+
+def term_coverage(terms_: Sequence[str], text: str, retriever: Retriever) -> float:
+    """IDF-weighted share of ``terms_`` found in ``text`` (0 when none has weight)."""
+    return _coverage(terms_, text, retriever.lexical.idf(list(terms_)))
 
 
 def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import answer_question, followup_terms
+from rag.about import answer_about, asked_field, topic_text
+from rag.answer import answer_question, followup_terms, term_coverage
 from rag.chunk import chunk_document
 from rag.config import QUERY_TIME, Config
 from rag.dense import DenseIndex
@@ -33,7 +34,7 @@ from rag.records import Answer, BuildReport, Chunk, Document, DocumentInfo, Docu
 from rag.retrieve import Retriever, passage_text
 from rag.span import warm_up
 from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
-from rag.text import fold, terms
+from rag.text import fold, query_terms, terms
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,9 @@ class Index:
         query = question if not extra else f"{history[-1]} {question}"
         qvec = self._retriever.encoder.encode_queries([query])[0]
         scored = self._retriever.score_passages(question, allowed=allowed, extra_terms=extra, query_vector=qvec)
+        about = self._about(question, scored, extra)
+        if about is not None:
+            return about
         return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
                                sentence_dense=self.config.sentence_dense,
@@ -235,6 +239,19 @@ class Index:
                                reader=self._reader, reader_passages=self.config.reader_passages,
                                reader_weight=self.config.reader_weight,
                                reader_min_margin=self.config.reader_min_margin)
+
+    def _about(self, question: str, scored, extra: Sequence[str]) -> Answer | None:
+        """A question about the article itself (author, date, source, site, link), answered from
+        its metadata when retrieval surely found the article and it records the field."""
+        field = asked_field(question)
+        hits = self._retriever.hits(scored, 1) if field else []
+        if not hits:
+            return None
+        doc = self.document(hits[0].path)
+        topic = query_terms(topic_text(question)) + list(extra)
+        cover = term_coverage(topic, f"{doc.title or ''} {hits[0].text}", self._retriever) if topic else 0.0
+        answer = answer_about(question, field, doc, hits[0], confidence=round(cover, 4))
+        return answer if answer is not None and answer.confidence >= self.config.answer_threshold else None
 
     def refresh(self) -> bool:
         """Re-open the index if another process (``rag update``, the page) replaced it on disk.

@@ -37,6 +37,8 @@ class Document:
         text: the cleaned article body that is indexed, shown and quoted.
         site: the site the file was scraped from, when the page names it.
         content_hash: sha256 of the file's bytes; an update re-reads a file only when it changes.
+        meta_lines: the lines of the file the metadata was read from (发布时间：… 来源：…), as
+            they stand there; fields read from HTML tags have no line.
     """
 
     path: str
@@ -48,6 +50,7 @@ class Document:
     text: str
     site: str | None = None
     content_hash: str = ""
+    meta_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Citation:
     ``sentence`` is ``document.text[start:end]``; ``passage`` is
     ``document.text[passage_start:passage_end]`` and contains the sentence.
     ``also_published`` names other sources that carried the same story.
+    ``field`` is set (``"author"``, ``"date"``, ``"source"``, ``"site"``, ``"url"``) when the
+    quote is the article's metadata, not its text: then ``sentence`` and ``passage`` are the
+    metadata line (or ``field：value`` when the page's HTML tags gave it) and the offsets are 0.
     """
 
     path: str
@@ -99,13 +105,15 @@ class Citation:
     score: float = 0.0
     also_published: tuple[str, ...] = ()
     site: str | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)
 class ShortAnswer:
     """The span inside the quoted sentence that answers a when/who/how-many/what question.
 
-    ``by`` names what found it: ``"reader"`` (the trained span reader) or ``"rules"``.
+    ``by`` names what found it: ``"reader"`` (the trained span reader), ``"rules"``, or
+    ``"metadata"`` (a question about the article; then the offsets are into ``Answer.text``).
     """
 
     text: str

@@ -264,7 +264,9 @@ def read_index(folder: Path) -> Stored:
         docs = []
         with (folder / "documents.jsonl").open(encoding="utf-8") as f:
             for line in f:
-                docs.append(Document(**json.loads(line)))
+                fields = json.loads(line)
+                fields["meta_lines"] = tuple(fields.get("meta_lines", ()))
+                docs.append(Document(**fields))
         rows = np.load(folder / "chunks.npy", allow_pickle=False)
     except (OSError, ValueError, TypeError) as exc:
         raise IndexFormatError(f"{folder} is incomplete or damaged ({exc}); rebuild it with `rag build`") from exc

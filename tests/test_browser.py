@@ -96,7 +96,7 @@ def _ask(page, question: str, cards: int = 1) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
-    page.wait_for_function(f"() => document.querySelectorAll('.rag-card').length >= {cards}", timeout=60_000)
+    page.wait_for_function(f"() => document.querySelectorAll('.rag-card').length >= {cards}", timeout=180_000)
 
 
 def _upload(page, path: Path) -> None:

@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "also_published": ("同时发布于", "also published by"),
     "site": ("网站", "site"),
     "original_link": ("原文链接", "original link"),
+    "metadata": ("文章的元数据", "the article's metadata"),
     "no_link": ("无原文链接", "no original link"),
     "bad_date": ("{name}日期“{value}”不是 YYYY-MM-DD 格式，请改正后再问。",
                  "Date '{value}' in the {name} filter is not YYYY-MM-DD; fix it and ask again."),

@@ -42,7 +42,10 @@ def render_citation(n: int, c: Citation, article: str | None = None, lang: str =
     # the card shows the day; the record keeps the time (2019-07-03 09:22:50)
     meta = " · ".join(escape(x) for x in ((c.date or "")[:10], c.source or (f"{c.site} ({t('site', lang)})" if c.site else ""))
                       if x)
-    passage = highlight(c.passage, c.start - c.passage_start, c.end - c.passage_start)
+    if c.field:  # an answer about the article: its metadata line, marked whole
+        passage = f'{highlight(c.passage, 0, len(c.passage))} <span class="rag-meta">({t("metadata", lang)})</span>'
+    else:
+        passage = highlight(c.passage, c.start - c.passage_start, c.end - c.passage_start)
     also = ""
     if c.also_published:
         also = f'<div class="rag-also">{t("also_published", lang)} {escape("、".join(c.also_published))}</div>'

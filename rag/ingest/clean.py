@@ -81,13 +81,14 @@ def _clean_title(title: str) -> str:
     return stripped if len(stripped) >= 4 else title.strip()
 
 
-def _find_site(lines: Iterable[str]) -> str | None:
+def _find_site(lines: Iterable[str]) -> tuple[str | None, str | None]:
+    """The site's name and the line that names it (a footer's 版权所有, a 本站 line)."""
     for line in lines:
         for pat in _SITE_PATTERNS:
             m = pat.search(line)
             if m:
-                return m.group(1)
-    return None
+                return m.group(1), line
+    return None, None
 
 
 def _drop_teasers(lines: list[str]) -> list[str]:
@@ -187,8 +188,12 @@ def clean(
         meta = merge(meta, Meta(date=date, time=time))
     if raw.meta.get("url") and not meta.url:
         meta = merge(meta, Meta(url=raw.meta["url"]))
-    site = raw.meta.get("sitename") or _find_site(lines)
+    site, site_line = raw.meta.get("sitename"), None
+    if not site:
+        site, site_line = _find_site(lines)
     date = f"{meta.date} {meta.time}" if meta.date and meta.time else meta.date
+    # the lines the metadata was read from, for answers about the article (who wrote it? when?)
+    meta_lines = tuple(lines[i] for i in meta_rows) + ((site_line,) if site_line else ())
     return Document(
         path=path,
         title=title,
@@ -199,4 +204,5 @@ def clean(
         text="\n".join(body),
         site=site,
         content_hash=content_hash,
+        meta_lines=meta_lines,
     )
