@@ -8,10 +8,27 @@ Example:
     '最高检:发挥系统内巡视作用推动全面从严治检向纵深发展'
 """
 
-from rag.config import DEFAULT_MODEL, Config
 from rag.errors import ConfigError, IndexFormatError, IndexLockedError, IngestError, ModelError, RagError
-from rag.index import Index, build_index, open_index
-from rag.records import Answer, BuildReport, Chunk, Citation, Document, Hit, ShortAnswer, Skipped
+
+# The rest loads on first use (PEP 562), so that `rag ask` talking to a running server, or
+# `import rag.errors`, does not import numpy, FAISS and torch.
+_LAZY = {
+    "build_index": "rag.index", "open_index": "rag.index", "Index": "rag.index",
+    "Config": "rag.config", "DEFAULT_MODEL": "rag.config",
+    **{name: "rag.records" for name in ("Answer", "BuildReport", "Chunk", "Citation", "Document", "DocumentInfo",
+                                        "DocumentList", "Hit", "ShortAnswer", "Skipped", "Turn")},
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -29,6 +46,9 @@ __all__ = [
     "Answer",
     "Skipped",
     "BuildReport",
+    "DocumentInfo",
+    "DocumentList",
+    "Turn",
     "RagError",
     "ModelError",
     "IndexFormatError",

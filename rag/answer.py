@@ -23,7 +23,7 @@ from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
 from rag.text import fold, query_terms, split_sentences, terms
 
-__all__ = ["answer_question", "followup_terms", "rank_sentences", "term_coverage"]
+__all__ = ["answer_question", "rank_sentences", "term_coverage"]
 
 _PASSAGES_READ = 6
 _WINDOW = 20
@@ -32,7 +32,6 @@ _REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其�
 # A sentence that is nothing but a bracketed aside — a byline (检察日报社 巩宸宇), a photo credit,
 # an editor's note — is never the answer.
 _ASIDE = re.compile(r"^\s*[（(【\[][^（()）【】\[\]]*[)）】\]]\s*$")
-_ANAPHORA = re.compile(r"[他她它其该此这那]|上述|此次|这次|那次|该会|本次|此前|他们|她们|还有|另外|此外|呢$|吗$")
 
 
 @dataclass(frozen=True)
@@ -44,26 +43,6 @@ class _Candidate:
     lexical: float
     dense: float
     score: float
-
-
-def followup_terms(question: str, history: Sequence[str]) -> list[str]:
-    """Terms of earlier questions that a follow-up needs to be understood.
-
-    A question that refers back (他/这次/那次 …) or says little on its own borrows
-    the terms of the latest earlier question, once each, so they cannot outweigh
-    the new question's own terms.
-    """
-    if not history:
-        return []
-    own = query_terms(question)
-    if not _ANAPHORA.search(question) and len(set(own)) >= 8:
-        return []
-    mine = set(own)
-    borrowed: list[str] = []
-    for t in query_terms(history[-1]):
-        if t not in mine and t not in borrowed:
-            borrowed.append(t)
-    return borrowed
 
 
 def _coverage(q_terms: Sequence[str], text: str, idf: dict[str, float], given: frozenset[str] = frozenset()) -> float:
@@ -167,16 +146,21 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                     history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
                     pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
                     reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
-                    reader_min_margin: float = 2.0) -> Answer:
+                    reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
+                    repeat: Sequence[tuple[int, int, int]] = ()) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
     short answer and its sentence the quote; without one, or when its span beats "no answer"
     by less than ``reader_min_margin``, the rules choose the sentence and the span inside it
     (the reader's margin still joins the confidence). ``ShortAnswer.by`` records which.
+    ``avoid`` holds (doc_id, start, end) of sentences already quoted: no answer repeats them;
+    ``repeat`` the latest quote of a follow-up: repeated only when it still clearly answers best.
     """
     related = tuple(retriever.hits(scored, related_k))
-    span = _read(question, retriever, scored, reader, reader_passages) if reader is not None else None
+    span = _read(question, retriever, scored, reader, reader_passages, repeat) if reader is not None else None
+    if span is not None and _overlaps(span.doc_id, span.short.start, span.short.end, avoid):
+        span = None  # already said: the rules look further
     if span is not None and span.margin >= reader_min_margin:  # the reader's span decides
         best = _sentence_of(span, retriever)
         start, end = best.start, best.end
@@ -184,6 +168,10 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     else:
         cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
                                history_terms=history_terms, sentence_dense=sentence_dense)
+        cands = [c for c in cands if not _overlaps(c.doc_id, c.start, c.end, avoid)]
+        if repeat:
+            cands = sorted(cands, key=lambda c: -(c.score - _REPEAT_RULES * _overlaps(c.doc_id, c.start, c.end,
+                                                                                        repeat)))
         if not cands:
             return Answer(question=question, found=False, text="", related=related,
                           message="The archive is empty: add files with `rag update`.")
@@ -212,6 +200,10 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                   related=tuple(h for h in related if h.path not in copies), short=short, **parts)
 
 
+def _overlaps(doc_id: int, start: int, end: int, spans: Sequence[tuple[int, int, int]]) -> bool:
+    return any(d == doc_id and start < b and a < end for d, a, b in spans)
+
+
 def _rules_quote(question: str, doc: Document, best: _Candidate, cands: Sequence[_Candidate], pair_gap: float,
                  pair_chars: int) -> tuple[int, int, ShortAnswer | None]:
     """The rules' quote (the best sentence, joined by a neighbour where it helps) and short answer."""
@@ -232,19 +224,27 @@ class _Span:
     margin: float
 
 
-def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader: Reader, n: int) -> _Span | None:
-    """Read the ``n`` best passages; the best span across them, or None when there is none."""
+def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader: Reader, n: int,
+          repeat: Sequence[tuple[int, int, int]] = ()) -> _Span | None:
+    """Read the ``n`` best passages; the best span across them, or None when there is none.
+    A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
     top = list(scored[:n])
     if not top:
         return None
     chunks = [retriever.chunks[p.chunk_index] for p in top]
-    guesses = reader.read(question, [c.text for c in chunks], top=1)
+    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1)
     if not guesses:
         return None
+
+    def again(x) -> bool:
+        c = chunks[x.passage]
+        return _overlaps(c.doc_id, c.start + x.start, c.start + x.end, repeat)
+
     # Raw span scores are not comparable across windows; each span's margin over its own
     # window's "no answer" score is, and the passage's retrieval score breaks near-ties
     # (bench/reader_choices.py: CMRC dev F1 0.557 by raw score, 0.629 by margin + prior).
-    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score)
+    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score
+            - (_REPEAT_READER if repeat and again(x) else 0.0))
     null = min(x.null for x in guesses)
     c = chunks[g.passage]
     doc = retriever.documents[c.doc_id]
@@ -254,6 +254,8 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
     return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null)
 
 
+_REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
+_REPEAT_RULES = 0.08  # the same for the rules' sentence score (0..1)
 _READER_PRIOR = 5.0  # weight of the passage's fused retrieval score (0..1) when choosing the reader's span
 _EDGE_OPEN = "“‘「『《（(【"
 _EDGE_CLOSE = "”’」』》）)】"

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -118,50 +119,87 @@ def update(sources: Annotated[list[Path], typer.Argument(help="Files or folders 
     _report(report, as_json)
 
 
+LocalOpt = Annotated[bool, typer.Option("--local", help="Load the index here even when a `rag serve` of it is up.")]
+
+
+def _remote(index: Path, local: bool):
+    """The address of a running `rag serve` of this index, unless --local (then None)."""
+    if local or os.environ.get("RAG_LOCAL"):
+        return None
+    from rag.remote import find_server
+
+    return find_server(index)
+
+
 @app.command()
 def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of documents.")] = 5,
            index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
            date_from: Annotated[Optional[str], typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
            date_to: Annotated[Optional[str], typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
-           source: Annotated[Optional[list[str]], typer.Option(help="Only these sources (repeatable).")] = None) -> None:
-    """Show the K best documents for QUERY, each with its best passage."""
-    import rag
+           source: Annotated[Optional[list[str]], typer.Option(help="Only these sources (repeatable).")] = None,
+           local: LocalOpt = False) -> None:
+    """Show the K best documents for QUERY, each with its best passage.
 
-    idx = _run(lambda: rag.open_index(index))
-    hits = _run(lambda: idx.search(query, k=k, date_from=date_from, date_to=date_to, sources=source))
+    When a `rag serve` of the same index runs on this machine, it answers (no model loading).
+    """
+    url = _remote(index, local)
+    if url:
+        from rag.remote import call
+
+        hits = _run(lambda: call(url, "search", query, k, date_from or "", date_to or "", source or []))
+        typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
+    else:
+        import rag
+
+        idx = _run(lambda: rag.open_index(index))
+        hits = [dataclasses.asdict(h) for h in
+                _run(lambda: idx.search(query, k=k, date_from=date_from, date_to=date_to, sources=source))]
     if as_json:
-        typer.echo(json.dumps([dataclasses.asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(hits, ensure_ascii=False, indent=1))
         return
     if not hits:
         typer.echo("no results")
     for n, h in enumerate(hits, 1):
-        typer.echo(f"{n}. [{h.score:.3f}] {h.title or Path(h.path).name} ({h.date or 'no date'}, {h.source or 'unknown source'})")
-        typer.echo(f"   {h.text[:160]}")
+        typer.echo(f"{n}. [{h['score']:.3f}] {h['title'] or Path(h['path']).name} "
+                   f"({h['date'] or 'no date'}, {h['source'] or 'unknown source'})")
+        typer.echo(f"   {h['text'][:160]}")
 
 
 @app.command()
 def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
-        history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None) -> None:
-    """Answer QUESTION with a sentence quoted from the archive and its citation."""
-    import rag
+        history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None,
+        local: LocalOpt = False) -> None:
+    """Answer QUESTION with a sentence quoted from the archive and its citation.
 
-    idx = _run(lambda: rag.open_index(index))
-    answer = _run(lambda: idx.ask(question, history=history or []))
+    When a `rag serve` of the same index runs on this machine, it answers (no model loading).
+    """
+    url = _remote(index, local)
+    if url:
+        from rag.remote import call
+
+        answer = _run(lambda: call(url, "ask", question, history or [], "", "", []))
+        typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
+    else:
+        import rag
+
+        idx = _run(lambda: rag.open_index(index))
+        answer = dataclasses.asdict(_run(lambda: idx.ask(question, history=history or [])))
     if as_json:
-        typer.echo(json.dumps(dataclasses.asdict(answer), ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return
-    if not answer.found:
-        typer.echo(f"Not in the archive. {answer.message}")
-        for h in answer.related:
-            typer.echo(f"  related: {h.title} — {h.text[:80]}")
+    if not answer["found"]:
+        typer.echo(f"Not in the archive. {answer['message']}")
+        for h in answer["related"]:
+            typer.echo(f"  related: {h['title']} — {h['text'][:80]}")
         return
-    typer.echo(answer.text)
-    if answer.short:
-        typer.echo(f"short answer: {answer.short.text}")
-    for n, c in enumerate(answer.citations, 1):
-        typer.echo(f"[{n}] {c.title} | {c.date or 'no date'} | {c.source or 'unknown source'} | {c.url or c.path}")
-        if c.also_published:
-            typer.echo(f"    also published by: {', '.join(c.also_published)}")
+    typer.echo(answer["text"])
+    if answer["short"]:
+        typer.echo(f"short answer: {answer['short']['text']}")
+    for n, c in enumerate(answer["citations"], 1):
+        typer.echo(f"[{n}] {c['title']} | {c['date'] or 'no date'} | {c['source'] or 'unknown source'} | "
+                   f"{c['url'] or c['path']}")
+        if c["also_published"]:
+            typer.echo(f"    also published by: {', '.join(c['also_published'])}")
 
 
 @app.command()
@@ -276,9 +314,11 @@ def serve(index: IndexOpt = Path(DEFAULT_INDEX),
         _report(idx.last_report, False)
     else:
         idx = _run(lambda: rag.open_index(index))
+    from rag.remote import announce
     from ui.app import launch
 
-    launch(idx, host=host, port=port, auth=login, read_only=public_read_only)
+    launch(idx, host=host, port=port, auth=login, read_only=public_read_only,
+           on_ready=lambda url: announce(index, url))
 
 
 def _login(host: str, user: Optional[str], public_read_only: bool) -> Optional[tuple[str, str]]:
@@ -302,22 +342,19 @@ def _login(host: str, user: Optional[str], public_read_only: bool) -> Optional[t
 
 
 def quiet_libraries() -> None:
-    """Keep third-party start-up chatter (weight-loading bars, jieba's cache notes) off the terminal."""
+    """Keep third-party start-up chatter (weight-loading bars, jieba's cache notes) off the terminal.
+
+    Environment variables and logger levels only: importing transformers or jieba here would
+    cost seconds on commands that never load them.
+    """
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=os.environ.get("RAG_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     for name in ("jieba", "bm25s", "sentence_transformers", "transformers", "httpx", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    try:
-        import jieba
-        from transformers.utils import logging as hf_logging
-
-        jieba.setLogLevel(logging.WARNING)
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover
-        pass
+    warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' notices about their next versions
 
 
 def main() -> None:

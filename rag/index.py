@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.about import answer_about, asked_field, topic_text
-from rag.answer import answer_question, followup_terms, term_coverage
+from rag.answer import answer_question, term_coverage
+from rag.conversation import resolve
 from rag.chunk import chunk_document
 from rag.config import QUERY_TIME, Config
 from rag.dense import DenseIndex
@@ -30,9 +31,8 @@ from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import original_first, repost_groups
 from rag.lexical import LexicalIndex
 from rag.reader import load_reader
-from rag.records import Answer, BuildReport, Chunk, Document, DocumentInfo, DocumentList, Hit, Skipped
+from rag.records import Answer, BuildReport, Chunk, Document, DocumentInfo, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Retriever, passage_text
-from rag.span import warm_up
 from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
 from rag.text import fold, query_terms, terms
 
@@ -49,6 +49,8 @@ def _as_list(sources: Sources) -> list[Path]:
         return [Path(sources)]
     return [Path(s) for s in sources]
 
+
+_HISTORY_TURNS = 3  # earlier turns a question is read against
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -99,7 +101,6 @@ class Index:
         self._by_path = {d.path: i for i, d in enumerate(self.documents)}
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
-        warm_up()  # jieba's dictionary, for short answers, before the first question
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8)
                         if config.reader == "model" else None)
         if self._reader is not None and self._reader.model.settings.base == config.model:
@@ -208,13 +209,15 @@ class Index:
         scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
-    def ask(self, question: str, *, history: Sequence[str] = (), date_from: str | None = None,
+    def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = ()) -> Answer:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
-        ``history`` holds the earlier questions of a conversation, latest last; a
-        follow-up (他还说了什么？) borrows what it refers to from them.
+        ``history`` holds the earlier turns of a conversation, oldest first: ``Turn`` records
+        (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
+        what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
+        ``rag.conversation``.
         """
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.")
@@ -225,20 +228,41 @@ class Index:
         if allowed is not None and not allowed.any():
             return Answer(question=question, found=False, text="",
                           message="No article matches the date range or sources chosen; widen the filters.")
-        extra = followup_terms(question, history)
-        query = question if not extra else f"{history[-1]} {question}"
-        qvec = self._retriever.encoder.encode_queries([query])[0]
-        scored = self._retriever.score_passages(question, allowed=allowed, extra_terms=extra, query_vector=qvec)
+        turns: list[Turn] = []
+        for item in list(history)[-_HISTORY_TURNS:]:
+            if isinstance(item, Turn):
+                turns.append(item)
+            else:  # a bare earlier question: what was it answered?
+                turns.append(Turn.of(self.ask(str(item), history=turns, date_from=date_from, date_to=date_to,
+                                              sources=sources, exclude=exclude)))
+        context = resolve(question, turns)
+        extra = list(context.terms)
+        asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
+        qvec = self._retriever.encoder.encode_queries([context.query])[0]
+        scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec)
+        scored = self._lean(scored, context.articles)
         about = self._about(question, scored, extra)
         if about is not None:
             return about
-        return answer_question(question, retriever=self._retriever, scored=scored, query_vector=qvec,
+        spans = lambda found: [(self._by_path[p], a, b) for p, a, b in found if p in self._by_path]  # noqa: E731
+        answer = answer_question(asked, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
                                sentence_dense=self.config.sentence_dense,
                                pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars,
                                reader=self._reader, reader_passages=self.config.reader_passages,
                                reader_weight=self.config.reader_weight,
-                               reader_min_margin=self.config.reader_min_margin)
+                               reader_min_margin=self.config.reader_min_margin,
+                               avoid=spans(context.avoid), repeat=spans(context.repeat))
+        return answer if asked == question else dataclasses.replace(answer, question=question)
+
+    def _lean(self, scored: list, articles: Sequence[tuple[str, float]]) -> list:
+        """Passages of the articles a conversation is about move up by their bonus."""
+        bonus = {self._by_path[p]: b for p, b in articles if p in self._by_path}
+        if not bonus:
+            return scored
+        chunks = self._retriever.chunks
+        moved = [dataclasses.replace(s, score=s.score + bonus.get(chunks[s.chunk_index].doc_id, 0.0)) for s in scored]
+        return sorted(moved, key=lambda s: -s.score)
 
     def _about(self, question: str, scored, extra: Sequence[str]) -> Answer | None:
         """A question about the article itself (author, date, source, site, link), answered from

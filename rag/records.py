@@ -20,6 +20,7 @@ __all__ = [
     "BuildReport",
     "DocumentInfo",
     "DocumentList",
+    "Turn",
 ]
 
 
@@ -206,3 +207,25 @@ class DocumentList:
     total: int
     offset: int
     query: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation: the question and, when one was given, the quoted
+    answer, where it stands (``path``, ``start``, ``end`` as in its citation) and its short answer."""
+
+    question: str
+    answer: str = ""
+    path: str | None = None
+    start: int | None = None
+    end: int | None = None
+    short: str = ""
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        """The turn an ``Answer`` makes (its first citation locates the quote)."""
+        c = answer.citations[0] if answer.found and answer.citations else None
+        short = answer.short.text if answer.found and answer.short else ""
+        if c is None or c.field:
+            return cls(answer.question, answer.text if answer.found else "", c.path if c else None, short=short)
+        return cls(answer.question, answer.text, c.path, c.start, c.end, short)

@@ -2,7 +2,9 @@
 
 import pytest
 
-from rag.answer import _ASIDE, followup_terms
+from rag.answer import _ASIDE
+from rag.conversation import resolve
+from rag.records import Turn
 from rag.span import short_answer
 
 CASES = [
@@ -92,10 +94,15 @@ def test_no_short_answer_for_statements():
 
 
 def test_followups_borrow_terms_only_when_needed():
-    assert followup_terms("他还强调了什么？", ["中央第七督导组组长是谁？"])
-    assert "督导" in followup_terms("他还强调了什么？", ["中央第七督导组组长是谁？"])
-    assert followup_terms("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？", ["巡视"]) == []
-    assert followup_terms("他说了什么？", []) == []
+    earlier = [Turn("中央第七督导组组长是谁？", "中央第七督导组组长张勇主持并讲话。", "/a.txt", 10, 27)]
+    more = resolve("他还强调了什么？", earlier)
+    assert more.kind == "more" and "督导" in more.terms and more.avoid == (("/a.txt", 10, 27),)
+    assert more.articles[0][0] == "/a.txt"
+    assert resolve("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？",
+                   [Turn("巡视")]).kind == "new"
+    assert resolve("他说了什么？", []).kind == "new"
+    assert resolve("那北京呢？", earlier).kind == "follow-up"
+    assert resolve("为什么？", earlier).kind == "follow-up" and resolve("为什么？", earlier).avoid == ()
 
 
 def test_window_coverage_rewards_question_words_close_together():

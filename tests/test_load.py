@@ -43,8 +43,9 @@ def server(seed_index, tmp_path):
         proc.kill()
         pytest.fail("the page did not start within 180 s")
     yield url
-    proc.kill()
-    proc.wait()
+    proc.terminate()  # a clean stop removes the file that announces the page
+    proc.wait(timeout=60)
+    assert not (tmp_path / ".idx.serve.json").exists()
 
 
 def test_twenty_users_ask_while_an_upload_updates(server, tmp_path):
@@ -78,3 +79,20 @@ def test_twenty_users_ask_while_an_upload_updates(server, tmp_path):
     assert after["found"] and "八十名" in after["text"]
     hits = Client(server, verbose=False, download_files=False).predict("检察开放日", 2, api_name="/search")
     assert hits and hits[0]["title"] == "青松县检察院举办检察开放日"
+
+
+def test_cli_answers_through_a_running_page(server, tmp_path):
+    import json
+
+    idx = tmp_path / "idx"
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", QUESTION, "--index", str(idx), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "answered by the running page" in r.stderr
+    assert "两个维护" in json.loads(r.stdout)["text"]
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "search", "巡视", "-k", "2", "--index", str(idx)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("1. ") and "answered by the running page" in r.stderr
+    # a bad value gets the server's one-line message and exit code 1
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "search", "巡视", "-k", "0", "--index", str(idx)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "k=0" in r.stderr and "Traceback" not in r.stderr

@@ -103,7 +103,6 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         if not message:
             yield "", history, answers
             return
-        turns = [m for m in history if isinstance(m.get("content"), str)]
         history = history + [{"role": "user", "content": message}]
         for name, value in (("from", date_from), ("to", date_to)):
             if value and not _DATE.match(value.strip()):
@@ -111,11 +110,12 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                     "bad_date", lang, name=t(name, lang), value=value)}], answers
                 return
         yield "", history + [{"role": "assistant", "content": t("thinking", lang)}], answers
-        earlier = [m["content"] for m in turns if m.get("role") == "user"]
+        # the conversation so far, as the API takes it: each question with what it was answered
+        earlier = [rag.Turn(**answers[k]["turn"]) for k in sorted(answers, key=int)]
         with lock:
             index.refresh()  # another process may have updated the index: answer from the new one
             try:
-                answer = index.ask(message, history=earlier[-3:], date_from=(date_from or "").strip() or None,
+                answer = index.ask(message, history=earlier, date_from=(date_from or "").strip() or None,
                                    date_to=(date_to or "").strip() or None, sources=sources or None)
             except rag.RagError as exc:
                 yield "", history + [{"role": "assistant", "content": str(exc)}], answers
@@ -123,14 +123,16 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             articles = {c.path: index.document(c.path).text for c in answer.citations}
         # the quote first; the cards (with the whole articles) follow
         yield "", history + [{"role": "assistant", "content": render_answer(answer, lang=lang, cards=False)}], answers
-        answers = {**answers, str(len(history)): dataclasses.asdict(answer)}
+        answers = {**answers, str(len(history)): {"answer": dataclasses.asdict(answer),
+                                                  "turn": dataclasses.asdict(rag.Turn.of(answer))}}
         yield "", history + [{"role": "assistant", "content": render_answer(answer, articles, lang)}], answers
 
     def feedback(answers: dict, data: gr.LikeData, request: gr.Request):
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        answer = answers.get(str(at))
-        if answer is None:
+        shown = answers.get(str(at))
+        if shown is None:
             return
+        answer = shown["answer"]
         record = _feedback_record(answer.get("question", ""), answer, data.liked)
         feedback_file.parent.mkdir(parents=True, exist_ok=True)
         with feedback_file.open("a", encoding="utf-8") as f:
@@ -254,7 +256,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         gr.api(api_ask, api_name="ask")
         gr.api(api_search, api_name="search")
         gr.Markdown(i18n("title"))
-        answers = gr.State({})  # chat message index -> the Answer record shown there (for feedback)
+        answers = gr.State({})  # chat message index -> the Answer shown there and its Turn
         with gr.Tab(i18n("tab_ask"), elem_id="tab-ask"):
             with gr.Row():
                 with gr.Column(scale=4):
@@ -329,9 +331,23 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
 
 
 def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, read_only: bool = False) -> None:
-    """Serve the page and print its address; ``auth`` = (user, password) puts it behind a login."""
+           auth: tuple[str, str] | None = None, read_only: bool = False, on_ready=None) -> None:
+    """Serve the page and print its address; ``auth`` = (user, password) puts it behind a login.
+
+    ``on_ready(url)``, when given, is a context manager entered once the page is up (``rag serve``
+    uses it to announce the page to CLI commands) and left when the page stops.
+    """
+    import contextlib
+
+    from rag.span import warm_up
+
+    warm_up()  # jieba's dictionary, for short answers, before the first question
     demo = make_app(index, read_only=read_only)
-    print(f"Serving the chat page on http://{host}:{port} (Ctrl+C to stop)", flush=True)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
-                                                   show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n)
+                                                   show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n,
+                                                   prevent_thread_lock=True)
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{local}:{demo.server_port}"
+    print(f"Serving the chat page on {url} (Ctrl+C to stop)", flush=True)
+    with on_ready(url) if on_ready and not auth else contextlib.nullcontext():
+        demo.block_thread()
