@@ -208,10 +208,12 @@ def docs(query: Annotated[str, typer.Argument(help="Keep documents whose title, 
          per_page: Annotated[int, typer.Option(help="Documents per page.")] = 20,
          index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False) -> None:
     """List the indexed documents (newest first): date, source, title, repost group, file."""
-    import rag
+    from rag.archive import list_documents
+    from rag.store import read_index
 
-    idx = _run(lambda: rag.open_index(index, config=_light(index)))
-    listing = _run(lambda: idx.list_documents(query, offset=(max(page, 1) - 1) * per_page, limit=per_page))
+    stored = _run(lambda: read_index(index))  # the list needs no model: nothing heavy is loaded
+    listing = _run(lambda: list_documents(stored.documents, stored.chunks, stored.manifest, query,
+                                          offset=(max(page, 1) - 1) * per_page, limit=per_page))
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(listing), ensure_ascii=False, indent=1))
         return
@@ -227,10 +229,13 @@ def docs(query: Annotated[str, typer.Argument(help="Keep documents whose title, 
 def show(path: Annotated[Path, typer.Argument(help="An indexed file (as `rag docs` lists it).")],
          index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False) -> None:
     """Print one indexed document as it was cleaned: metadata, then the text that is searched and quoted."""
-    import rag
+    from rag.store import read_index
 
-    idx = _run(lambda: rag.open_index(index, config=_light(index)))
-    doc = _run(lambda: idx.document(path))
+    stored = _run(lambda: read_index(index))
+    key = str(path.absolute())
+    doc = next((d for d in stored.documents if d.path == key), None)
+    if doc is None:
+        _fail(f"{path} is not in the index at {index}; `rag docs` lists what is indexed")
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(doc), ensure_ascii=False, indent=1))
         return
@@ -271,19 +276,6 @@ def reread(paths: Annotated[list[Path], typer.Argument(help="Indexed files to re
 
     idx = _run(lambda: rag.open_index(index))
     _report(_run(lambda: idx.reread(paths)), as_json)
-
-
-def _light(index: Path):
-    """Settings for commands that only read the document list: no reader model is loaded."""
-    from rag.config import Config
-    from rag.errors import RagError
-    from rag.store import read_manifest
-
-    try:
-        built = Config.from_dict(read_manifest(index).get("config", {}))
-    except RagError:  # open_index names what is wrong with the folder
-        built = Config()
-    return built.replace(reader="rules")
 
 
 @app.command()

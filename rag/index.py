@@ -21,6 +21,7 @@ import numpy as np
 
 from rag.about import answer_about, asked_field, topic_text
 from rag.answer import answer_question, term_coverage
+from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.chunk import chunk_document
 from rag.config import QUERY_TIME, Config
@@ -31,10 +32,10 @@ from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import original_first, repost_groups
 from rag.lexical import LexicalIndex
 from rag.reader import load_reader
-from rag.records import Answer, BuildReport, Chunk, Document, DocumentInfo, DocumentList, Hit, Skipped, Turn
+from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Retriever, passage_text
 from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
-from rag.text import fold, query_terms, terms
+from rag.text import query_terms, terms
 
 logger = logging.getLogger(__name__)
 
@@ -138,25 +139,7 @@ class Index:
             >>> page = index.list_documents("巡视", limit=10)     # doctest: +SKIP
             >>> page.total, page.items[0].title                   # doctest: +SKIP
         """
-        if offset < 0 or limit < 1:
-            raise RagError(f"offset={offset} and limit={limit}: offset must be ≥ 0 and limit ≥ 1")
-        passages = np.bincount([c.doc_id for c in self.chunks], minlength=len(self.documents))
-        group = {}
-        for n, g in enumerate(self.manifest.get("duplicate_groups", []), 1):
-            for p in g:
-                group[p] = n
-        wanted = fold(query.strip()).lower()
-        rows = []
-        for i, d in enumerate(self.documents):
-            fields = (d.title, d.path, d.source, d.site, d.author)
-            if wanted and not any(wanted in fold(f).lower() for f in fields if f):
-                continue
-            rows.append(DocumentInfo(path=d.path, title=d.title, date=d.date, source=d.source, site=d.site,
-                                     author=d.author, url=d.url, chars=len(d.text), passages=int(passages[i]),
-                                     group=group.get(d.path)))
-        rows.sort(key=lambda r: (r.date or "", r.path), reverse=True)
-        return DocumentList(items=tuple(rows[offset: offset + limit]), total=len(rows), offset=offset,
-                            query=query)
+        return list_documents(self.documents, self.chunks, self.manifest, query, offset=offset, limit=limit)
 
     def sources(self) -> list[str]:
         """Distinct source names (来源) and, for articles without one, sites, sorted; what the cards show."""
@@ -399,7 +382,9 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
     added_ok = [str(f) for f in added if str(f) not in failed]
     documents = sorted(keep + list(loaded.documents), key=lambda d: d.path)
 
-    encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads)
+    # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
+    encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
+                           config.int8_queries)
     old_vectors: dict[tuple[str, int, int], np.ndarray] = {}
     if previous is not None:
         for ci, c in enumerate(previous.chunks):

@@ -139,3 +139,18 @@ def test_dates_must_be_iso_and_empty_filters_say_so(seed_index):
     none = seed_index.ask("巡视工作的根本任务是什么？", date_from="1990-01-01", date_to="1990-12-31")
     assert not none.found and "filters" in none.message and "empty" not in none.message
     assert seed_index.search("巡视", date_from="1990-01-01", date_to="1990-12-31") == []
+
+
+def test_a_build_loads_the_encoder_once(seeds_dir, tmp_path, monkeypatch):
+    import rag.index
+
+    calls = []
+    real = rag.index.load_encoder
+
+    def recording(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(rag.index, "load_encoder", recording)
+    rag.build_index(sorted(seeds_dir.glob("*.txt"))[0], tmp_path / "idx", config=rag.Config(reader="rules"))
+    assert len(calls) == 2 and calls[0] == calls[1]  # one cached encoder: the build's and the index's
