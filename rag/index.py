@@ -27,6 +27,7 @@ from rag.chunk import chunk_document
 from rag.config import QUERY_TIME, Config
 from rag.dense import DenseIndex
 from rag.embed import load_encoder
+from rag.embed.cache import EmbeddingCache
 from rag.errors import IndexFormatError, RagError
 from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import original_first, repost_groups
@@ -403,12 +404,12 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
             vectors[i] = v
         else:
             todo.append(i)
+    cache = EmbeddingCache(folder, config.model, encoder.dim)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
-        encoded = encoder.encode_passages(unique, batch_size=config.batch_size, progress=tick("embed"))
-        row = {t: n for n, t in enumerate(unique)}
-        vectors[todo] = encoded[[row[texts[i]] for i in todo]]
+        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"))[
+            [{t: n for n, t in enumerate(unique)}[texts[i]] for i in todo]]
     lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
     dense = DenseIndex.build(vectors)
     groups = [[documents[i].path for i in g] for g in repost_groups([d.text for d in documents])]
@@ -429,6 +430,7 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
         dense.save(tmp / "dense")
 
     write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
+    cache.clear()  # the vectors are in the index now
     index = Index(folder, read_manifest(folder), documents, chunks, lexical, dense, config)
     index.last_report = BuildReport(
         added=tuple(added_ok), updated=tuple(updated), removed=tuple(removed), unchanged=tuple(unchanged),
@@ -436,6 +438,37 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
         chunks=len(chunks), duplicate_groups=tuple(tuple(g) for g in groups), seconds=time.perf_counter() - t0,
     )
     return index
+
+
+_EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
+
+
+def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress) -> np.ndarray:
+    """Vectors of ``texts``: those an interrupted earlier build computed come from ``cache``; the rest
+    are embedded in blocks, each saved to the cache before the next starts."""
+    known = cache.load()
+    keys = [cache.key(t) for t in texts]
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    missing = []
+    for i, k in enumerate(keys):
+        if k in known:
+            out[i] = known[k]
+        else:
+            missing.append(i)
+    if len(missing) < len(texts):
+        logger.info("embedding cache: %d of %d passages already embedded", len(texts) - len(missing), len(texts))
+    done = len(texts) - len(missing)
+    for b in range(0, len(missing), _EMBED_BLOCK):
+        block = missing[b : b + _EMBED_BLOCK]
+        at = done + b
+
+        def tick(n: int, total: int, at: int = at) -> None:
+            if progress:
+                progress(at + n, len(texts))
+
+        out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick)
+        cache.add([keys[i] for i in block], out[block])
+    return out
 
 
 def build_index(sources: Sources, folder: str | Path, *, config: Config | None = None,

@@ -236,3 +236,9 @@ def test_follow_up_in_the_page_is_read_against_the_conversation(server):
         page.screenshot(path=str(ARTIFACTS / "follow-up.png"), full_page=True)
         browser.close()
     assert "张勇" in first and second != first and "强调" in second
+    # the page and the API (history as bare earlier questions) give the same answer
+    from gradio_client import Client
+
+    api = Client(url, verbose=False, download_files=False).predict("他强调了什么？", ["中央第七督导组组长是谁？"],
+                                                                  api_name="/ask")
+    assert api["text"] in second

@@ -83,7 +83,9 @@ def test_failed_build_leaves_previous_index(seeds_dir, tmp_path, monkeypatch):
         rag.build_index(seeds_dir, tmp_path / "idx")
     assert (tmp_path / "idx" / "manifest.json").read_text() == before
     assert len(rag.open_index(tmp_path / "idx")) == len(index)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".idx.lock"]
+    # only the lock and the vectors already computed (kept so that the next build need not embed them again)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") and p.name not in (".idx.lock",
+                                                                                        ".idx.embed-cache")]
 
 
 def test_reposts_cited_once_with_other_sources(tmp_path):
@@ -154,3 +156,36 @@ def test_a_build_loads_the_encoder_once(seeds_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(rag.index, "load_encoder", recording)
     rag.build_index(sorted(seeds_dir.glob("*.txt"))[0], tmp_path / "idx", config=rag.Config(reader="rules"))
     assert len(calls) == 2 and calls[0] == calls[1]  # one cached encoder: the build's and the index's
+
+
+def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_path, monkeypatch):
+    import rag.index
+
+    monkeypatch.setattr(rag.index, "_EMBED_BLOCK", 16)
+    config = rag.Config(reader="rules")
+    encoder = rag.index.load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
+                                     config.int8_queries)
+    real = type(encoder).encode_passages
+    embedded = []
+
+    def failing(self, texts, **kw):
+        if len(embedded) >= 32:
+            raise KeyboardInterrupt  # Ctrl+C in the third block
+        embedded.extend(texts)
+        return real(self, texts, **kw)
+
+    monkeypatch.setattr(type(encoder), "encode_passages", failing)
+    with pytest.raises(KeyboardInterrupt):
+        rag.build_index(seeds_dir, tmp_path / "idx", config=config)
+    assert not (tmp_path / "idx").exists() and len(embedded) == 32
+    first = list(embedded)
+    embedded.clear()
+    monkeypatch.setattr(type(encoder), "encode_passages", lambda self, texts, **kw: (embedded.extend(texts),
+                                                                                    real(self, texts, **kw))[1])
+    index = rag.build_index(seeds_dir, tmp_path / "idx", config=config)
+    assert embedded and not set(first) & set(embedded)  # the 32 done before the interruption are not redone
+    assert not (tmp_path / ".idx.embed-cache").exists()  # removed once the index is in place
+    fresh = rag.build_index(seeds_dir, tmp_path / "idx2", config=config)
+    q = "巡视工作的根本任务是什么？"
+    assert [h.path for h in index.search(q)] == [h.path for h in fresh.search(q)]
+    assert index.ask(q).text == fresh.ask(q).text
