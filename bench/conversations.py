@@ -6,7 +6,8 @@
 ``bench/conversations.jsonl`` holds 42 conversations of two or three turns written for this
 benchmark over the seeds and articles of the two evaluation files (questions of our own, not
 the files' questions). Each turn lists strings of which one must be in the quoted answer;
-a turn marked ``differs`` must also quote something not quoted before in the conversation.
+a turn marked ``differs`` must also give something not given before in the conversation (a
+new quote, or a new short answer within an earlier quote).
 Every later turn is asked twice: after the earlier turns (``Turn.of`` each answer, as the
 page does) and alone. An archive whose index is not given is skipped (the seeds' index is
 built when missing). Prints a table and one JSON line.
@@ -23,10 +24,14 @@ import rag
 HERE = Path(__file__).resolve().parent
 
 
-def right(answer: rag.Answer, turn: dict, earlier: list[str]) -> bool:
+def right(answer: rag.Answer, turn: dict, earlier: list[rag.Answer]) -> bool:
+    """One expected string is in the quote; for a ``differs`` turn, the answer is new: its quote, or
+    its short answer within the same quote, was not given before."""
     ok = answer.found and any(e in answer.text for e in turn["expect"])
     if ok and turn.get("differs"):
-        ok = all(answer.text != e and answer.text not in e for e in earlier)
+        short = answer.short.text if answer.short else None
+        ok = all(answer.text != e.text or (short and e.short and short != e.short.text and short not in e.short.text)
+                 for e in earlier)
     return ok
 
 
@@ -50,7 +55,7 @@ def main() -> None:
         if index is None:
             continue
         turns: list[rag.Turn] = []
-        quoted: list[str] = []
+        quoted: list[rag.Answer] = []
         for n, turn in enumerate(conv["turns"]):
             answer = index.ask(turn["q"], history=turns)
             ok = right(answer, turn, quoted)
@@ -71,7 +76,7 @@ def main() -> None:
             if args.show:
                 print(f"{conv['id']} {'ok ' if ok else 'BAD'} {turn['q']} -> {answer.text[:70]}")
             turns.append(rag.Turn.of(answer))
-            quoted.append(answer.text)
+            quoted.append(answer)
     print(f"{'':<28} {'right':>6} {'of':>4} {'share':>6}")
     for name, (good, total) in rows.items():
         print(f"{name:<28} {good:>6} {total:>4} {good / max(total, 1):>6.3f}")

@@ -38,7 +38,8 @@ class Context:
 
     ``terms``: earlier words to add to the lexical query; ``query``: the text to embed;
     ``articles``: paths the conversation was about, with the bonus their passages get;
-    ``avoid``: quoted spans (path, start, end) the answer must not repeat; ``repeat``: the
+    ``avoid``: spans (path, start, end) already given — short answers, or quotes without one — that
+    the answer must not repeat; ``repeat``: the
     latest quote, which a follow-up should repeat only when nothing else answers;
     ``question``: the question with its pronoun replaced by what it stands for (他 -> 张勇), for
     the reader.
@@ -77,8 +78,9 @@ def resolve(question: str, history: Sequence[Turn]) -> Context:
     cited = next((t.path for t in reversed(history) if t.path), None)
     bonus = _SAME_ARTICLE_MORE if more else _SAME_ARTICLE
     articles = ((cited, bonus),) if cited else ()
-    avoid = tuple((t.path, t.start, t.end) for t in history
-                  if more and t.path and t.start is not None and t.end is not None)
+    # what was already said: each earlier short answer, or the quote when there was none
+    avoid = tuple((t.path, t.short_start, t.short_end) if t.short_start is not None else (t.path, t.start, t.end)
+                  for t in history if more and t.path and t.start is not None and t.end is not None)
     rewritten = _substitute(question, anchor, last)
     repeat = ((last.path, last.start, last.end),) if last.path and last.start is not None else ()
     return Context("more" if more else "follow-up", tuple(borrowed), f"{anchor.question} {rewritten}", articles,

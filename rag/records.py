@@ -212,7 +212,8 @@ class DocumentList:
 @dataclass(frozen=True)
 class Turn:
     """One earlier turn of a conversation: the question and, when one was given, the quoted
-    answer, where it stands (``path``, ``start``, ``end`` as in its citation) and its short answer."""
+    answer, where it stands (``path``, ``start``, ``end`` as in its citation) and its short answer
+    (``short_start``/``short_end``: offsets into the same document)."""
 
     question: str
     answer: str = ""
@@ -220,6 +221,8 @@ class Turn:
     start: int | None = None
     end: int | None = None
     short: str = ""
+    short_start: int | None = None
+    short_end: int | None = None
 
     @classmethod
     def of(cls, answer: Answer) -> Turn:
@@ -228,4 +231,7 @@ class Turn:
         short = answer.short.text if answer.found and answer.short else ""
         if c is None or c.field:
             return cls(answer.question, answer.text if answer.found else "", c.path if c else None, short=short)
+        if answer.short is not None and answer.short.by != "metadata":
+            return cls(answer.question, answer.text, c.path, c.start, c.end, short, answer.short.start,
+                       answer.short.end)
         return cls(answer.question, answer.text, c.path, c.start, c.end, short)

@@ -96,7 +96,7 @@ def test_no_short_answer_for_statements():
 def test_followups_borrow_terms_only_when_needed():
     earlier = [Turn("中央第七督导组组长是谁？", "中央第七督导组组长张勇主持并讲话。", "/a.txt", 10, 27)]
     more = resolve("他还强调了什么？", earlier)
-    assert more.kind == "more" and "督导" in more.terms and more.avoid == (("/a.txt", 10, 27),)
+    assert more.kind == "more" and "督导" in more.terms and more.avoid == (("/a.txt", 10, 27),)  # no short: the quote
     assert more.articles[0][0] == "/a.txt"
     assert resolve("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？",
                    [Turn("巡视")]).kind == "new"
