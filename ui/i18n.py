@@ -29,8 +29,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "from_date": ("起始日期", "From date"),
     "to_date": ("截止日期", "To date"),
     "sources": ("来源", "Sources"),
-    "feedback_hint": ("回答不对？点回答下方的 👎，问题、回答和出处会记录下来供档案管理员检查。",
-                      "Wrong answer? Click 👎 under it: the question, answer and citation are recorded for review."),
+    "feedback_hint": ("回答不对？点回答下方的“踩”按钮，问题、回答和出处会记录下来供档案管理员检查。",
+                      "Wrong answer? Click the thumbs-down under it: the question, answer and citation are "
+                      "recorded for review."),
     "doc_query": ("搜索文档（标题、来源、作者、文件名）", "Search documents (title, source, author, file name)"),
     "page": ("页码", "Page"),
     "prev": ("上一页", "Previous"),
