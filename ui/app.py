@@ -205,10 +205,10 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         return (gr.update(visible=False), message, "", *show_list(query, page, request),
                 _stats_markdown(index, lang), gr.update(choices=index.sources()))
 
-    def upload(files, query: str, page, request: gr.Request, progress=gr.Progress()):
+    def upload(files, request: gr.Request, progress=gr.Progress()):
         lang = _lang(request)
         if not files:
-            return t("choose_files", lang), _stats_markdown(index, lang), gr.update(), *show_list(query, page, request)
+            return t("choose_files", lang), _stats_markdown(index, lang), gr.update()
         paths = [f if isinstance(f, str) else f.name for f in files]
         upload_dir.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir))
@@ -224,7 +224,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             lines += [f"skipped {Path(s.path).name}: {s.reason}" for s in report.skipped]
             lines += [f"warning {Path(s.path).name}: {s.reason}" for s in report.warnings]
         return ("\n".join(lines) or t("nothing_added", lang), _stats_markdown(index, lang),
-                gr.update(choices=index.sources()), *show_list(query, page, request))
+                gr.update(choices=index.sources()))
 
     # ----------------------------------------------------------- API (JSON)
     def api_ask(question: str, history: list[str] | None = None, date_from: str = "", date_to: str = "",
@@ -325,7 +325,9 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                             elem_id="upload")
             add = gr.Button(i18n("add"), variant="primary", elem_id="add")
             report = gr.Textbox(label=i18n("report"), lines=6, elem_id="report")
-            add.click(upload, [files, query, page], [report, stats, sources, *listing], api_name="upload")
+            # the upload endpoint takes the files alone (API clients send nothing else); the list follows
+            add.click(upload, [files], [report, stats, sources], api_name="upload").then(
+                show_list, [query, page], listing)
     demo.rag_i18n = i18n  # launch() passes it on
     return demo
 
@@ -342,6 +344,12 @@ def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
     from rag.span import warm_up
 
     warm_up()  # jieba's dictionary, for short answers, before the first question
+    import signal
+
+    def stop(signum, frame):  # a TERM stops the page like Ctrl+C, so the announcement is removed
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     demo = make_app(index, read_only=read_only)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
                                                    show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n,
