@@ -228,7 +228,6 @@ class Index:
         about = self._about(question, scored, extra)
         if about is not None:
             return about
-        spans = lambda found: [(self._by_path[p], a, b) for p, a, b in found if p in self._by_path]  # noqa: E731
         answer = answer_question(asked, retriever=self._retriever, scored=scored, query_vector=qvec,
                                history_terms=extra, threshold=self.config.answer_threshold,
                                sentence_dense=self.config.sentence_dense,
@@ -236,8 +235,12 @@ class Index:
                                reader=self._reader, reader_passages=self.config.reader_passages,
                                reader_weight=self.config.reader_weight,
                                reader_min_margin=self.config.reader_min_margin,
-                               avoid=spans(context.avoid), repeat=spans(context.repeat))
+                               avoid=self._spans(context.avoid), repeat=self._spans(context.repeat))
         return answer if asked == question else dataclasses.replace(answer, question=question)
+
+    def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
+        """(path, start, end) -> (doc_id, start, end), for the documents still indexed."""
+        return [(self._by_path[p], a, b) for p, a, b in spans if p in self._by_path]
 
     def _lean(self, scored: list, articles: Sequence[tuple[str, float]]) -> list:
         """Passages of the articles a conversation is about move up by their bonus."""

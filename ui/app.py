@@ -58,10 +58,12 @@ def _table(index: rag.Index, query: str, page: int, lang: str):
     """The archive list's page ``page`` (from 1) for ``query``: table value, page label, page."""
     import pandas as pd
 
-    first = index.list_documents(query or "", limit=1)
-    pages = max(1, -(-first.total // PAGE_SIZE))
-    page = min(max(int(page or 1), 1), pages)
+    page = max(int(page or 1), 1)
     listing = index.list_documents(query or "", offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-listing.total // PAGE_SIZE))
+    if page > pages:  # past the end (the list shrank, or a page number typed): show the last page
+        page = pages
+        listing = index.list_documents(query or "", offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     rows = [[(d.date or "")[:10], d.source or (f"{d.site} ({t('site', lang)})" if d.site else ""),
              d.title or Path(d.path).name, d.group or "", d.path] for d in listing.items]
     columns = [t(k, lang) for k in ("col_date", "col_source", "col_title", "col_group", "col_file")]
