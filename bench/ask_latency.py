@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import rag
+from rag.span import warm_up
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import load_squad_answers, write_corpus  # noqa: E402
@@ -67,7 +68,8 @@ def main() -> None:
         else:
             index = rag.build_index(src, args.index or Path(tmp) / "idx", config=rag.Config(**overrides))
         build = time.perf_counter() - t
-        index.ask(questions[0])  # warm-up: first call loads jieba's dictionary
+        warm_up()  # as `rag serve` does at start: jieba's dictionary and tagger
+        index.ask(questions[0])
         timings: dict[str, list[tuple[float, str]]] = {"search": [], "ask": []}
         for _ in range(repeat):
             for q in questions:

@@ -77,10 +77,12 @@ _MAX_SHORT = 100  # characters: no short answer is longer
 
 
 def warm_up() -> None:
-    """Load jieba's dictionary now rather than on the first question."""
+    """Load jieba's dictionary and its tagger now rather than on the first question."""
     import jieba
+    import jieba.posseg
 
     jieba.initialize()
+    jieba.posseg.lcut("检察机关")
 
 
 def _normalise(question: str) -> str:
