@@ -54,8 +54,6 @@ def asked_field(question: str) -> str | None:
 
 _FIELD_WORDS = re.compile(_ARTICLE + "|" + _PUBLISH + r"|作者|记者|来源|出处|网站|链接|网址|时间|日期|哪天|何时|"
                           r"什么时候|哪年|哪一年|哪一天|撰写|撰稿|执笔|署名|单位|机构|媒体|写")
-
-
 _GLUE = re.compile(r"[的是这那篇了吗呢哪谁何什么个家\s，,。？?！!：:“”\"《》]+")
 
 

@@ -8,7 +8,8 @@ Three kinds of question, told apart by their own words:
   it borrows the latest question's terms (at reduced weight) and leans towards the
   article the latest answer came from;
 - ``more``: asks for something else (他还强调了什么？ 还有哪些？ 另外呢？) — a follow-up whose
-  answer must differ from what was already quoted: earlier quotes are left out.
+  answer must differ from what was already said: earlier short answers (or quotes without one)
+  are left out.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class Context:
     ``terms``: earlier words to add to the lexical query; ``query``: the text to embed;
     ``articles``: paths the conversation was about, with the bonus their passages get;
     ``avoid``: spans (path, start, end) already given — short answers, or quotes without one — that
-    the answer must not repeat; ``repeat``: the
-    latest quote, which a follow-up should repeat only when nothing else answers;
+    the answer must not repeat; ``repeat``: the latest quote, which a follow-up should repeat only
+    when nothing else answers;
     ``question``: the question with its pronoun replaced by what it stands for (他 -> 张勇), for
     the reader.
     """
