@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from rag.errors import RagError
-from rag.records import Chunk, Document, DocumentInfo, DocumentList
+from rag.records import Document, DocumentInfo, DocumentList
 from rag.text import fold
 
 __all__ = ["list_documents"]
 
 
-def list_documents(documents: Sequence[Document], chunks: Sequence[Chunk], manifest: dict, query: str = "", *,
+def list_documents(documents: Sequence[Document], passages: Sequence[int], manifest: dict, query: str = "", *,
                    offset: int = 0, limit: int = 20) -> DocumentList:
     """A page of ``documents``, newest first, keeping those whose title, path, source, site or author
-    contains ``query`` (case-insensitive, simplified and traditional alike)."""
+    contains ``query`` (case-insensitive, simplified and traditional alike); ``passages[i]`` is
+    how many passages ``documents[i]`` has."""
     if offset < 0 or limit < 1:
         raise RagError(f"offset={offset} and limit={limit}: offset must be ≥ 0 and limit ≥ 1")
-    passages = np.bincount([c.doc_id for c in chunks], minlength=len(documents))
     group = {p: n for n, g in enumerate(manifest.get("duplicate_groups", []), 1) for p in g}
     wanted = fold(query.strip()).lower()
     rows = []

@@ -212,7 +212,10 @@ def docs(query: Annotated[str, typer.Argument(help="Keep documents whose title, 
     from rag.store import read_index
 
     stored = _run(lambda: read_index(index))  # the list needs no model: nothing heavy is loaded
-    listing = _run(lambda: list_documents(stored.documents, stored.chunks, stored.manifest, query,
+    counts = [0] * len(stored.documents)
+    for c in stored.chunks:
+        counts[c.doc_id] += 1
+    listing = _run(lambda: list_documents(stored.documents, counts, stored.manifest, query,
                                           offset=(max(page, 1) - 1) * per_page, limit=per_page))
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(listing), ensure_ascii=False, indent=1))

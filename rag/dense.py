@@ -1,68 +1,167 @@
-"""Dense passage vectors in a FAISS inner-product index (vectors are L2-normalised)."""
+"""Dense passage vectors: exact cosine over every live passage, or a FAISS IVF index when the archive is large.
+
+Vectors are L2-normalised float32 rows, one ``vectors.npy`` per segment, opened memory-mapped.
+Below ``exact_limit`` live passages every question is scored against all of them (one
+matrix-vector product per segment; exact, and at these sizes faster than any approximate
+index). Above it, an inverted-file index with 8-bit scalar quantisation
+(``IndexIVFScalarQuantizer`` behind ``IndexIDMap`` semantics: ids are passage slots) proposes
+the candidates; their cosines are then recomputed exactly from the stored float vectors, so
+fusion sees the same numbers either way. The median cosine used to rescale scores comes from
+a fixed sample of live passages in that mode.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DenseIndex"]
+__all__ = ["DenseIndex", "Approximate", "train_approximate"]
+
+_SAMPLE = 4096  # live passages whose cosines stand for the median when only candidates are scored
+
+
+class Approximate:
+    """A FAISS IVF-SQ8 index whose ids are passage slots."""
+
+    def __init__(self, index, nprobe: int) -> None:
+        self.index = index
+        self.nprobe = nprobe
+        index.nprobe = nprobe
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int) -> np.ndarray:
+        _, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+        return ids[0][ids[0] >= 0]
+
+    def add(self, vectors: np.ndarray, first_slot: int) -> None:
+        if len(vectors):
+            ids = np.arange(first_slot, first_slot + len(vectors), dtype=np.int64)
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def remove(self, slots: Sequence[int]) -> None:
+        if len(slots):
+            self.index.remove_ids(np.asarray(list(slots), dtype=np.int64))
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, nprobe: int) -> Approximate:
+        import faiss
+
+        return cls(faiss.read_index(str(path)), nprobe)
+
+
+def train_approximate(vectors: np.ndarray, *, nlist: int, nprobe: int, seed: int = 13) -> Approximate:
+    """An empty IVF-SQ8 index trained (k-means for the lists, ranges for the 8-bit codes) on a sample."""
+    import faiss
+
+    d = vectors.shape[1]
+    quantizer = faiss.IndexFlatIP(d)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(seed)
+    n = min(len(vectors), max(40 * nlist, 20_000))
+    sample = vectors[np.sort(rng.choice(len(vectors), n, replace=False))] if n < len(vectors) else vectors
+    index.cp.seed = seed
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    return Approximate(index, nprobe)
 
 
 class DenseIndex:
-    """Exact inner-product search; ``scores(q)`` gives the cosine of every passage."""
+    """Vectors by passage slot (segment after segment), a live mask, and optionally an approximate index."""
 
-    def __init__(self, index, vectors: np.ndarray) -> None:
+    def __init__(self, parts: Sequence[np.ndarray], live: np.ndarray, approximate: Approximate | None = None) -> None:
         import torch
 
-        self._index = index
-        self.vectors = vectors
+        self.parts = list(parts)
+        self.live = np.asarray(live, dtype=bool)
+        self.approximate = approximate
+        self._offsets = np.cumsum([0] + [len(p) for p in self.parts])
+        if self._offsets[-1] != len(self.live):
+            raise ValueError(f"dense segments hold {self._offsets[-1]} vectors, the live mask {len(self.live)}")
         # Scoring runs on torch, the same thread pool as the query encoder: a numpy
         # matrix-vector product wakes OpenBLAS's own threads, whose spin-waiting then
         # slows the next query's encoding about threefold on two cores (90 ms -> 34 ms).
-        self._matrix = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+        self._matrices = [torch.from_numpy(p) for p in self.parts if len(p)] if approximate is None else []
+        self._sample: np.ndarray | None = None
 
     @classmethod
     def build(cls, vectors: np.ndarray) -> DenseIndex:
-        import faiss
-
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        if len(vectors):
-            index.add(vectors)
-        return cls(index, vectors)
+        return cls([vectors], np.ones(len(vectors), dtype=bool))
 
-    def save(self, folder: Path) -> None:
-        import faiss
+    @staticmethod
+    def load_part(path: Path) -> np.ndarray:
+        # copy-on-write mapping: pages are read when a question touches them; torch needs it writable
+        return np.load(path, mmap_mode="c", allow_pickle=False)
 
-        folder.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(self._index, str(folder / "passages.faiss"))
+    def extended(self, vectors: np.ndarray, dead: Sequence[int] = ()) -> DenseIndex:
+        """This index with ``vectors`` appended as a new segment and the slots ``dead`` deleted
+        (the approximate index, if any, is changed in place: add and remove by id)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        live = np.concatenate([self.live, np.ones(len(vectors), dtype=bool)])
+        dead = np.asarray(list(dead), dtype=np.int64)
+        live[dead] = False
+        if self.approximate is not None:
+            self.approximate.remove(dead)
+            self.approximate.add(vectors, self.size)
+        return DenseIndex(self.parts + [vectors], live, self.approximate)
 
-    @classmethod
-    def load(cls, folder: Path) -> DenseIndex:
-        import faiss
-
-        index = faiss.read_index(str(folder / "passages.faiss"))
-        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
-        return cls(index, vectors)
+    @property
+    def size(self) -> int:
+        return len(self.live)
 
     @property
     def dim(self) -> int:
-        return int(self._index.d)
+        return int(next((p.shape[1] for p in self.parts if p.ndim == 2), 0))
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` passages: ``(scores, ids)``, best first."""
-        k = min(k, self._index.ntotal)
-        if k <= 0:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-        return scores[0], ids[0]
+    @property
+    def exact(self) -> bool:
+        return self.approximate is None
+
+    def rows(self, slots: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The stored vectors of ``slots``."""
+        slots = np.asarray(slots, dtype=np.int64)
+        out = np.zeros((len(slots), self.dim), dtype=np.float32)
+        seg = np.searchsorted(self._offsets, slots, side="right") - 1
+        for s in np.unique(seg):
+            at = seg == s
+            out[at] = self.parts[s][slots[at] - self._offsets[s]]
+        return out
 
     def scores(self, query: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every passage (exact; a matrix-vector product)."""
+        """Cosine similarity of every passage slot (exact; one matrix-vector product per segment)."""
         import torch
 
-        if not len(self.vectors):
-            return np.zeros(0, np.float32)
+        if not self._matrices:
+            return np.zeros(self.size, np.float32) if self.approximate is None else self.cosines(
+                query, np.arange(self.size))
+        q = torch.from_numpy(np.ascontiguousarray(query, dtype=np.float32))
         with torch.inference_mode():
-            return (self._matrix @ torch.from_numpy(np.ascontiguousarray(query, dtype=np.float32))).numpy()
+            return torch.cat([m @ q for m in self._matrices]).numpy()
+
+    def cosines(self, query: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Exact cosines of some slots (read from the stored float vectors)."""
+        return self.rows(slots) @ np.asarray(query, dtype=np.float32)
+
+    def candidates(self, query: np.ndarray, k: int) -> np.ndarray:
+        """Slots of the (about) ``k`` nearest live passages, from the approximate index."""
+        assert self.approximate is not None
+        ids = self.approximate.search(query, k)
+        return ids[self.live[ids]]
+
+    def sample_median(self, query: np.ndarray) -> float:
+        """The median cosine of a fixed sample of live passages (stands for all of them)."""
+        if self._sample is None:
+            live = np.flatnonzero(self.live)
+            pick = live if len(live) <= _SAMPLE else np.sort(np.random.default_rng(7).choice(live, _SAMPLE, replace=False))
+            self._sample = self.rows(pick)
+        return float(np.median(self._sample @ np.asarray(query, dtype=np.float32))) if len(self._sample) else 0.0

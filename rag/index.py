@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +26,18 @@ from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.chunk import chunk_document
 from rag.config import QUERY_TIME, Config
-from rag.dense import DenseIndex
+from rag.dense import Approximate, DenseIndex, train_approximate
 from rag.embed import load_encoder
 from rag.embed.cache import EmbeddingCache
 from rag.errors import IndexFormatError, RagError
 from rag.ingest import discover, file_hash, load_documents
-from rag.ingest.dedup import original_first, repost_groups
-from rag.lexical import LexicalIndex
+from rag.ingest.dedup import original_first, signatures, update_groups
+from rag.lexical import LexicalIndex, LexicalSegment
 from rag.reader import load_reader
 from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
-from rag.retrieve import Retriever, passage_text
-from rag.store import TOKENIZER, check_target, read_index, read_manifest, write_index, writer_lock
+from rag.retrieve import Passages, Retriever, passage_text
+from rag.store import (SEGMENTS, TOKENIZER, Stored, append_segment, check_target, read_manifest, read_slots,
+                       segment_name, verify_parts, write_index, writer_lock)
 from rag.text import query_terms, terms
 
 logger = logging.getLogger(__name__)
@@ -92,15 +94,16 @@ def _under(path: str, roots: Sequence[Path]) -> bool:
 class Index:
     """An open index: documents, passages, BM25 and FAISS parts and the encoder, loaded once."""
 
-    def __init__(self, folder: Path, manifest: dict, documents: Sequence[Document], chunks: Sequence[Chunk],
+    def __init__(self, folder: Path, manifest: dict, documents: Sequence[Document | None], rows: np.ndarray,
                  lexical: LexicalIndex, dense: DenseIndex, config: Config) -> None:
+        """``documents`` by slot (None: deleted), ``rows`` (document slot, start, end) by passage slot."""
         self.folder = Path(folder)
         self.manifest = manifest
         self.config = config
         self._stamp = _stamp(self.folder)
-        self.documents: tuple[Document, ...] = tuple(documents)
-        self.chunks: tuple[Chunk, ...] = tuple(chunks)
-        self._by_path = {d.path: i for i, d in enumerate(self.documents)}
+        self._slots: list[Document | None] = list(documents)
+        self._by_path = {d.path: i for i, d in enumerate(self._slots) if d is not None}
+        passages = Passages(self._slots, rows)
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8)
@@ -113,22 +116,32 @@ class Index:
             ids = [self._by_path[p] for p in group if p in self._by_path]
             if len(ids) < 2:
                 continue
-            rep = ids[original_first([self.documents[i] for i in ids])[0]]  # the copy cited
+            rep = ids[original_first([self._slots[i] for i in ids])[0]]  # the copy cited
             for i in ids:
                 group_of[i] = rep
-        self._retriever = Retriever(self.documents, self.chunks, lexical, dense, encoder,
+        self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
                                     config.dense_weight, config.candidates, group_of)
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """The indexed documents (in slot order)."""
+        return tuple(d for d in self._slots if d is not None)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The indexed passages (``chunk.doc_id`` is the document's slot)."""
+        return self._retriever.chunks.live_chunks()
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
-        return len(self.documents)
+        return len(self._by_path)
 
     def document(self, path: str | Path) -> Document:
         """The cleaned document indexed from ``path`` (absolute, as in citations)."""
         key = str(Path(path).absolute())
         if key not in self._by_path:
             raise RagError(f"{path} is not in the index at {self.folder}; add it with `rag update {path}`")
-        return self.documents[self._by_path[key]]
+        return self._slots[self._by_path[key]]
 
     def list_documents(self, query: str = "", *, offset: int = 0, limit: int = 20) -> DocumentList:
         """A page of the indexed documents, newest first, for the archive's list.
@@ -140,7 +153,11 @@ class Index:
             >>> page = index.list_documents("巡视", limit=10)     # doctest: +SKIP
             >>> page.total, page.items[0].title                   # doctest: +SKIP
         """
-        return list_documents(self.documents, self.chunks, self.manifest, query, offset=offset, limit=limit)
+        live = self._retriever.chunks.live
+        counts = np.bincount(self._retriever.chunks.doc_ids[live], minlength=len(self._slots))
+        docs = [(d, int(counts[i])) for i, d in enumerate(self._slots) if d is not None]
+        return list_documents([d for d, _ in docs], [n for _, n in docs], self.manifest, query,
+                              offset=offset, limit=limit)
 
     def sources(self) -> list[str]:
         """Distinct source names (来源) and, for articles without one, sites, sorted; what the cards show."""
@@ -149,8 +166,8 @@ class Index:
     def stats(self) -> dict:
         """Counts for people: documents, passages, repost groups, last update."""
         return {
-            "documents": len(self.documents),
-            "chunks": len(self.chunks),
+            "documents": len(self),
+            "chunks": int(self._retriever.chunks.live.sum()),
             "duplicate_groups": len(self.manifest.get("duplicate_groups", [])),
             "updated": self.manifest.get("written"),
             "model": self.manifest.get("model", {}).get("name"),
@@ -164,12 +181,14 @@ class Index:
         if not (date_from or date_to or sources or exclude):
             return None
         wanted = set(sources or [])
-        mask = np.ones(len(self.documents), dtype=bool)
+        mask = np.array([d is not None for d in self._slots], dtype=bool)
         for p in exclude:
             i = self._by_path.get(str(Path(p).absolute()))
             if i is not None:
                 mask[i] = False
-        for i, d in enumerate(self.documents):
+        for i, d in enumerate(self._slots):
+            if d is None:
+                continue
             day = (d.date or "")[:10]
             if date_from and (not day or day < date_from):
                 mask[i] = False
@@ -206,7 +225,7 @@ class Index:
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.")
         allowed = self._mask(date_from, date_to, sources, exclude)
-        if not self.chunks:
+        if not self._retriever.chunks.live.any():
             return Answer(question=question, found=False, text="",
                           message="The archive is empty: add files with `rag update`.")
         if allowed is not None and not allowed.any():
@@ -329,17 +348,27 @@ class Index:
     last_report: BuildReport = BuildReport()
 
 
-def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
-           progress: Progress | None, drop: set[str] = frozenset(), force: set[str] = frozenset()) -> Index:
-    """Write the index of ``previous``'s documents plus what ``roots`` hold now.
+@dataclass
+class _Plan:
+    """What a write changes: previous slots kept and dropped, documents read anew, and the report's lists."""
 
-    ``drop``: indexed paths to take out (and keep out of later updates of their folder);
-    ``force``: indexed paths to read again although unchanged.
-    """
-    t0 = time.perf_counter()
-    check_target(folder)  # before any work: never replace what is not an index
+    keep: list[int]
+    dead: list[int]
+    new_docs: list[Document]
+    excluded: set[str]
+    roots: list[str]
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[Skipped]
+    warnings: tuple
+
+
+def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[str], force: set[str],
+          tick) -> _Plan:
+    """Find the files under ``roots``, compare their hashes with ``previous`` and read what changed."""
     _check_sources_exist(roots)
-    tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
     roots_abs = [r.absolute() for r in roots]
     files, skipped = discover(roots, max_files=config.max_files)
     hashes = {}
@@ -354,93 +383,260 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
     excluded = (set(previous.manifest.get("excluded", [])) if previous else set()) - named | drop
     files = [f for f in files if str(f.absolute()) not in excluded]
 
-    old_docs = {d.path: (i, d) for i, d in enumerate(previous.documents)} if previous else {}
-    keep: list[Document] = []
-    unchanged, updated, removed = [], [], []
-    to_read = []
+    old_docs = previous._by_path if previous else {}
+    keep, dead, unchanged, updated, removed, to_read = [], [], [], [], [], []
     current = {str(f) for f in files}
-    for path, (_, doc) in old_docs.items():
+    for path, slot in old_docs.items():
+        doc = previous._slots[slot]
         if path in drop:
             removed.append(path)
+            dead.append(slot)
         elif path in current:
             if doc.content_hash == hashes[Path(path)] and path not in force:
-                keep.append(doc)
+                keep.append(slot)
                 unchanged.append(path)
             else:
                 updated.append(path)
                 to_read.append(Path(path))
         elif _under(path, roots_abs) and not Path(path).exists():
             removed.append(path)
+            dead.append(slot)
         else:
-            keep.append(doc)  # indexed from another folder, or still there but unreadable now
+            keep.append(slot)  # indexed from another folder, or still there but unreadable now
     added = [f for f in files if str(f) not in old_docs]
     to_read.extend(added)
-
     loaded = load_documents(to_read, max_file_bytes=config.max_file_bytes, hashes=hashes, progress=tick("read"))
     failed = {s.path for s in loaded.skipped}
-    # A changed file that can no longer be read keeps its previous version.
-    for path in updated:
-        if path in failed:
-            keep.append(old_docs[path][1])
-    updated = [p for p in updated if p not in failed]
-    added_ok = [str(f) for f in added if str(f) not in failed]
-    documents = sorted(keep + list(loaded.documents), key=lambda d: d.path)
+    for path in updated:  # a changed file that can no longer be read keeps its previous version
+        (keep if path in failed else dead).append(old_docs[path])
+    return _Plan(
+        keep=sorted(keep), dead=sorted(dead), new_docs=sorted(loaded.documents, key=lambda d: d.path),
+        excluded=excluded,
+        roots=sorted({str(r) for r in roots_abs} | set(previous.manifest.get("roots", []) if previous else [])),
+        added=[str(f) for f in added if str(f) not in failed], updated=[p for p in updated if p not in failed],
+        removed=removed, unchanged=unchanged, skipped=list(skipped) + list(loaded.skipped), warnings=loaded.warnings)
 
+
+_MAX_SEGMENTS = 16  # an update that would make more rewrites the index as one segment
+_MAX_DEAD = 0.3  # ... as does one after which more than this share of passage slots is deleted
+
+
+def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
+           progress: Progress | None, drop: set[str] = frozenset(), force: set[str] = frozenset(),
+           full: bool = False) -> Index:
+    """Write the index of ``previous``'s documents plus what ``roots`` hold now.
+
+    ``drop``: indexed paths to take out (and keep out of later updates of their folder);
+    ``force``: indexed paths to read again although unchanged. With a ``previous`` index the
+    change is written as one new segment (only the changed files are chunked, embedded and
+    indexed); a first build, ``full``, or an index grown fragmented is written whole.
+    """
+    t0 = time.perf_counter()
+    check_target(folder)  # before any work: never replace what is not an index
+    tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
+    plan = _plan(roots, config, previous, set(drop), set(force), tick)
     # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
     encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                            config.int8_queries)
-    old_vectors: dict[tuple[str, int, int], np.ndarray] = {}
-    if previous is not None:
-        for ci, c in enumerate(previous.chunks):
-            d = previous.documents[c.doc_id]
-            old_vectors[(d.content_hash + (d.title or ""), c.start, c.end)] = previous._retriever.dense.vectors[ci]
-    chunks: list[Chunk] = []
-    for doc_id, doc in enumerate(documents):
-        chunks.extend(chunk_document(doc, doc_id, chunk_chars=config.chunk_chars, overlap=config.chunk_overlap))
-    texts = [passage_text(documents[c.doc_id], c) for c in chunks]
+    if previous is not None and not full:
+        slots_after = previous._retriever.chunks.live.size
+        dead_after = int((~previous._retriever.chunks.live).sum()) + sum(
+            len(previous._retriever.chunks.of_document(i)) for i in plan.dead)
+        fragmented = (len(previous.manifest.get("segments", [])) + 1 > _MAX_SEGMENTS
+                      or dead_after > _MAX_DEAD * max(1, slots_after))
+        if not fragmented:
+            index = _append(folder, config, previous, plan, encoder, tick)
+            return _reported(index, plan, t0)
+    index = _write_whole(folder, config, previous, plan, encoder, tick)
+    return _reported(index, plan, t0)
+
+
+def _reported(index: Index, plan: _Plan, t0: float) -> Index:
+    groups = tuple(tuple(g) for g in index.manifest.get("duplicate_groups", []))
+    index.last_report = BuildReport(
+        added=tuple(plan.added), updated=tuple(plan.updated), removed=tuple(plan.removed),
+        unchanged=tuple(plan.unchanged), skipped=tuple(plan.skipped), warnings=plan.warnings,
+        documents=len(index), chunks=int(index._retriever.chunks.live.sum()), duplicate_groups=groups,
+        seconds=time.perf_counter() - t0)
+    return index
+
+
+def _chunks_of(docs: Sequence[Document], first_slot: int, config: Config) -> list[Chunk]:
+    out: list[Chunk] = []
+    for i, doc in enumerate(docs):
+        out.extend(chunk_document(doc, first_slot + i, chunk_chars=config.chunk_chars, overlap=config.chunk_overlap))
+    return out
+
+
+def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequence[Chunk],
+             reuse: dict[tuple[str, int, int], int], previous: Index | None, tick) -> np.ndarray:
+    """Vectors of ``chunks``: taken from ``previous`` where the same passage of the same text is
+    indexed there (``reuse``: key -> previous slot), from an interrupted build's cache, or embedded."""
+    texts = [passage_text(docs_by_slot(c.doc_id), c) for c in chunks]
     vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
-    todo = []
+    todo, found, found_at = [], [], []
     for i, c in enumerate(chunks):
-        d = documents[c.doc_id]
-        v = old_vectors.get((d.content_hash + (d.title or ""), c.start, c.end))
-        if v is not None:
-            vectors[i] = v
+        d = docs_by_slot(c.doc_id)
+        slot = reuse.get((d.content_hash + (d.title or ""), c.start, c.end))
+        if slot is not None:
+            found.append(i)
+            found_at.append(slot)
         else:
             todo.append(i)
+    if found:
+        vectors[found] = previous._retriever.dense.rows(found_at)
     cache = EmbeddingCache(folder, config.model, encoder.dim)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
         vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"))[
             [{t: n for n, t in enumerate(unique)}[texts[i]] for i in todo]]
-    lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
-    dense = DenseIndex.build(vectors)
-    groups = [[documents[i].path for i in g] for g in repost_groups([d.text for d in documents])]
+    return vectors
 
-    manifest = {
+
+def _reusable(previous: Index | None, slots: Sequence[int]) -> dict[tuple[str, int, int], int]:
+    """(content hash + title, start, end) -> passage slot, for the passages of ``slots``' documents
+    (vectors an index already holds for the same text)."""
+    if previous is None or not len(slots):
+        return {}
+    rows = previous._retriever.chunks.rows
+    out = {}
+    for p in np.flatnonzero(np.isin(rows[:, 0], list(slots))):
+        d = previous._slots[int(rows[p, 0])]
+        out[(d.content_hash + (d.title or ""), int(rows[p, 1]), int(rows[p, 2]))] = int(p)
+    return out
+
+
+def _signatures(index: Index) -> np.ndarray:
+    """MinHash signatures of every document slot of ``index`` (from its segments)."""
+    parts = [np.load(index.folder / SEGMENTS / seg["name"] / "minhash.npy", mmap_mode="r", allow_pickle=False)
+             for seg in index.manifest.get("segments", [])]
+    return np.concatenate(parts) if parts else np.zeros((0, 128), np.uint64)
+
+
+def _manifest(config: Config, encoder, plan: _Plan, documents: Sequence[Document | None], chunks: int,
+              groups: list[list[str]], dense: dict) -> dict:
+    live = [d for d in documents if d is not None]
+    return {
         "model": {"name": config.model, "dim": encoder.dim},
         "tokenizer": TOKENIZER,
         "config": config.to_dict(),
-        "counts": {"documents": len(documents), "chunks": len(chunks)},
-        "files": {d.path: d.content_hash for d in documents},
+        "counts": {"documents": len(live), "chunks": chunks},
+        "files": {d.path: d.content_hash for d in live},
         "duplicate_groups": groups,
-        "excluded": sorted(excluded),
-        "roots": sorted({str(r) for r in roots_abs} | set(previous.manifest.get("roots", []) if previous else [])),
+        "excluded": sorted(plan.excluded),
+        "roots": plan.roots,
+        "dense": dense,
+        "generation": 1,
     }
 
+
+def _approximate_for(vectors: np.ndarray, config: Config, tick=None):
+    """An approximate index over ``vectors`` (slots 0..n-1) when there are more than the exact limit."""
+    if len(vectors) <= config.exact_limit:
+        return None
+    nlist = config.ann_lists or int(min(65536, max(64, 4 * np.sqrt(len(vectors)))))
+    ann = train_approximate(vectors, nlist=nlist, nprobe=config.ann_probes)
+    for b in range(0, len(vectors), 65536):
+        ann.add(vectors[b:b + 65536], b)
+    return ann
+
+
+def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Plan, encoder, tick) -> Index:
+    """One segment holding every live document, swapped in place of the folder."""
+    kept = [previous._slots[i] for i in plan.keep] if previous else []
+    documents = sorted(kept + plan.new_docs, key=lambda d: d.path)
+    chunks = _chunks_of(documents, 0, config)
+    vectors = _vectors(folder, config, encoder, documents.__getitem__, chunks, _reusable(previous, plan.keep),
+                       previous, tick)
+    texts = [passage_text(documents[c.doc_id], c) for c in chunks]
+    lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
+    old_sig = {}
+    if previous is not None and plan.keep:
+        sig = _signatures(previous)
+        old_sig = {previous._slots[i].path: sig[i] for i in plan.keep}
+    sigs = np.zeros((len(documents), 128), dtype=np.uint64)
+    fresh = [i for i, d in enumerate(documents) if d.path not in old_sig]
+    for i, d in enumerate(documents):
+        if d.path in old_sig:
+            sigs[i] = old_sig[d.path]
+    if fresh:
+        sigs[fresh] = signatures([documents[i].text for i in fresh])
+    groups = update_groups(sigs, np.ones(len(documents), dtype=bool), [], range(len(documents)))
+    ann = _approximate_for(vectors, config, tick)
+    dense_info = {"kind": "exact"} if ann is None else {"kind": "ivf-sq8", "file": "dense/ann-000001.faiss",
+                                                        "lists": int(ann.index.nlist)}
+    manifest = _manifest(config, encoder, plan, documents, len(chunks),
+                         [[documents[i].path for i in g] for g in groups], dense_info)
+    seg = segment_name(1)
+
     def save_parts(tmp: Path) -> None:
-        lexical.save(tmp / "bm25")
-        dense.save(tmp / "dense")
+        lexical.segments[0].save(tmp / SEGMENTS / seg / "bm25")
+        np.save(tmp / SEGMENTS / seg / "vectors.npy", vectors, allow_pickle=False)
+        np.save(tmp / SEGMENTS / seg / "minhash.npy", sigs, allow_pickle=False)
+        if ann is not None:
+            (tmp / "dense").mkdir()
+            ann.save(tmp / dense_info["file"])
 
     write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
-    cache.clear()  # the vectors are in the index now
-    index = Index(folder, read_manifest(folder), documents, chunks, lexical, dense, config)
-    index.last_report = BuildReport(
-        added=tuple(added_ok), updated=tuple(updated), removed=tuple(removed), unchanged=tuple(unchanged),
-        skipped=tuple(skipped) + loaded.skipped, warnings=loaded.warnings, documents=len(documents),
-        chunks=len(chunks), duplicate_groups=tuple(tuple(g) for g in groups), seconds=time.perf_counter() - t0,
-    )
-    return index
+    EmbeddingCache(folder, config.model, encoder.dim).clear()  # the vectors are in the index now
+    return open_index(folder, config=config)
+
+
+def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder, tick) -> Index:
+    """The change as one new segment: only the new documents are chunked, embedded and indexed."""
+    slots = list(previous._slots)
+    first_doc = len(slots)
+    docs = plan.new_docs
+    chunks = _chunks_of(docs, first_doc, config)
+    all_docs = slots + list(docs)
+    for i in plan.dead:
+        all_docs[i] = None
+    vectors = _vectors(folder, config, encoder, all_docs.__getitem__, chunks,
+                       _reusable(previous, plan.dead), previous, tick)
+    dead_passages = [p for i in plan.dead for p in
+                     np.flatnonzero(previous._retriever.chunks.doc_ids == i).tolist()]
+    texts = [passage_text(all_docs[c.doc_id], c) for c in chunks]
+    lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
+    ann = previous._retriever.dense.approximate
+    if ann is not None:
+        ann = Approximate.load(previous.folder / previous.manifest["dense"]["file"], ann.nprobe)  # a copy to change
+    dense = DenseIndex(previous._retriever.dense.parts, previous._retriever.dense.live, ann).extended(
+        vectors, dead_passages)
+    if dense.approximate is None and int(dense.live.sum()) > config.exact_limit:
+        return _write_whole(folder, config, previous, plan, encoder, tick)  # grown past the exact limit
+    new_sigs = signatures([d.text for d in docs]) if docs else np.zeros((0, 128), np.uint64)
+    sigs = np.concatenate([_signatures(previous), new_sigs])
+    live_docs = np.array([d is not None for d in all_docs], dtype=bool)
+    old_groups = [[previous._by_path[p] for p in g if p in previous._by_path]
+                  for g in previous.manifest.get("duplicate_groups", [])]
+    groups = update_groups(sigs, live_docs, old_groups, range(first_doc, len(all_docs)))
+    generation = previous.manifest.get("generation", 1) + 1  # names files that replace older ones
+    dense_info = dict(previous.manifest.get("dense", {"kind": "exact"}))
+    replace = []
+    if dense.approximate is not None:
+        dense_info["file"] = f"dense/ann-{generation:06d}.faiss"
+        replace.append(dense_info["file"])
+    manifest = _manifest(config, encoder, plan, all_docs, int(dense.live.sum()),
+                         [[all_docs[i].path for i in g] for g in groups], dense_info)
+    manifest["deleted"] = sorted(set(previous.manifest.get("deleted", [])) | set(plan.dead))
+    manifest["generation"] = generation
+    rows = np.array([[c.doc_id, c.start, c.end] for c in chunks], dtype=np.int64).reshape(-1, 3)
+
+    def save_parts(seg: Path, index_folder: Path) -> None:
+        segment.save(seg / "bm25")
+        np.save(seg / "vectors.npy", vectors, allow_pickle=False)
+        np.save(seg / "minhash.npy", new_sigs, allow_pickle=False)
+        if dense.approximate is not None:
+            (index_folder / "dense").mkdir(exist_ok=True)
+            dense.approximate.save(index_folder / dense_info["file"])
+
+    written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts,
+                             replace=replace)
+    EmbeddingCache(folder, config.model, encoder.dim).clear()
+    # the new index from what is in memory already (reading the folder again would cost as much as the archive)
+    return Index(folder, written, all_docs, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
+                 dense, config)
 
 
 _EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
@@ -500,7 +696,9 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     built by another model or format is refused with a message saying what to do.
     """
     folder = Path(folder)
-    stored = read_index(folder)
+    stored = read_manifest(folder)
+    verify_parts(folder, stored)
+    stored = Stored(stored, (), (), folder)
     built = Config.from_dict(stored.manifest.get("config", {}))
     if config is not None and config.model != built.model:
         raise IndexFormatError(
@@ -513,12 +711,19 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     # version's defaults (an index built before the reader existed still gets the reader).
     query = config if config is not None else Config()
     built = built.replace(**{name: getattr(query, name) for name in QUERY_TIME})
+    slots = read_slots(folder, stored.manifest)
     try:
-        lexical = LexicalIndex.load(folder / "bm25")
-        dense = DenseIndex.load(folder / "dense")
+        live_docs = np.array([d is not None for d in slots.documents], dtype=bool)
+        live = live_docs[slots.rows[:, 0]] if len(slots.rows) else np.zeros(0, dtype=bool)
+        lexical = LexicalIndex([LexicalSegment.load(d / "bm25", 0) for d in slots.segments], live,
+                               k1=built.bm25_k1, b=built.bm25_b)
+        dense_info = stored.manifest.get("dense", {"kind": "exact"})
+        ann = (Approximate.load(folder / dense_info["file"], built.ann_probes)
+               if dense_info.get("kind") != "exact" else None)
+        dense = DenseIndex([DenseIndex.load_part(d / "vectors.npy") for d in slots.segments], live, ann)
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexFormatError(f"{folder} is damaged ({exc}); rebuild it with `rag build`") from exc
-    index = Index(folder, stored.manifest, stored.documents, stored.chunks, lexical, dense, built)
+    index = Index(folder, stored.manifest, slots.documents, slots.rows, lexical, dense, built)
     if index._retriever.encoder.dim != stored.manifest["model"]["dim"]:
         raise IndexFormatError(f"{folder}: model dimension differs from the manifest; rebuild it with `rag build`")
     return index

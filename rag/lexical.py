@@ -1,67 +1,164 @@
-"""BM25 over character unigrams and bigrams (bm25s), saved as plain .npy/.json files."""
+"""BM25 over character unigrams and bigrams, in segments that can be added and deleted from.
+
+An index is a list of segments, one per build or update, each holding the postings of the
+passages it added: for every term (a 64-bit hash of its text, so no vocabulary has to be
+loaded), the passage slots that hold it and how often. Deleting a passage only clears its
+bit in the ``live`` mask; document frequencies, the passage count and the mean length are
+taken over live passages at query time, so an index updated in steps scores exactly like
+one built from scratch over the same passages (Lucene's BM25, as bm25s computes it:
+``idf = ln(1 + (N - df + .5) / (df + .5))``, ``tf / (tf + k1 (1 - b + b dl / avgdl))``).
+
+Why not bm25s, used before: it precomputes every (term, passage) score with the archive's
+mean length and document frequencies baked in, so adding one passage means re-indexing all.
+Segments are plain ``.npy`` files opened memory-mapped: a large archive opens at once and
+only the postings a question touches are read.
+"""
 
 from __future__ import annotations
 
-import logging
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LexicalIndex"]
+__all__ = ["LexicalIndex", "LexicalSegment", "term_hash"]
 
-logger = logging.getLogger(__name__)
+_HASH_CACHE: dict[str, int] = {}
 
 
-def _bm25s():
-    """bm25s, with its logger no chattier than ours (it sets itself to DEBUG on import)."""
-    import bm25s
+def term_hash(term: str) -> int:
+    """A stable 64-bit id of a term (blake2b), the key of its postings."""
+    h = _HASH_CACHE.get(term)
+    if h is None:
+        h = int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
+        if len(_HASH_CACHE) < 2_000_000:
+            _HASH_CACHE[term] = h
+    return h
 
-    debug = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
-    logging.getLogger("bm25s").setLevel(logging.DEBUG if debug else logging.WARNING)
-    return bm25s
+
+class LexicalSegment:
+    """Postings of the passages one build or update added (slots ``first .. first + n - 1``)."""
+
+    FILES = ("terms.npy", "indptr.npy", "slots.npy", "tf.npy", "lengths.npy")
+
+    def __init__(self, first: int, terms: np.ndarray, indptr: np.ndarray, slots: np.ndarray, tf: np.ndarray,
+                 lengths: np.ndarray) -> None:
+        self.first = first
+        self.terms, self.indptr, self.slots, self.tf, self.lengths = terms, indptr, slots, tf, lengths
+
+    @classmethod
+    def build(cls, first: int, passages_terms: Sequence[Sequence[str]]) -> LexicalSegment:
+        hashes: list[int] = []
+        slots: list[int] = []
+        tfs: list[int] = []
+        lengths = np.zeros(len(passages_terms), dtype=np.int32)
+        for i, toks in enumerate(passages_terms):
+            # bm25s gave an empty passage one placeholder token: its length is 1, it matches nothing
+            lengths[i] = max(1, len(toks))
+            for t, n in Counter(toks).items():
+                hashes.append(term_hash(t))
+                slots.append(first + i)
+                tfs.append(n)
+        h = np.array(hashes, dtype=np.uint64)
+        s = np.array(slots, dtype=np.int64)
+        order = np.lexsort((s, h))
+        h, s = h[order], s[order]
+        tf = np.array(tfs, dtype=np.float32)[order]
+        uniq, starts = np.unique(h, return_index=True)
+        indptr = np.append(starts, len(h)).astype(np.int64)
+        return cls(first, uniq, indptr, s, tf, lengths)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def postings(self, h: int) -> tuple[np.ndarray, np.ndarray] | None:
+        i = int(np.searchsorted(self.terms, np.uint64(h)))
+        if i >= len(self.terms) or int(self.terms[i]) != h:
+            return None
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        return self.slots[a:b], self.tf[a:b]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, arr in zip(self.FILES, (self.terms, self.indptr, self.slots, self.tf, self.lengths)):
+            np.save(folder / name, arr, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, first: int) -> LexicalSegment:
+        arrays = [np.load(folder / name, mmap_mode="r", allow_pickle=False) for name in cls.FILES]
+        return cls(first, *arrays)
 
 
 class LexicalIndex:
-    """A BM25 index over passages; ``scores(terms)`` gives one score per passage."""
+    """BM25 over segments; ``scores(terms)`` gives one score per passage slot (0 for deleted ones)."""
 
-    def __init__(self, retriever) -> None:
-        self._bm25 = retriever
-        self._vocab: dict[str, int] = retriever.vocab_dict
+    def __init__(self, segments: Sequence[LexicalSegment], live: np.ndarray, *, k1: float, b: float) -> None:
+        self.segments = list(segments)
+        self.k1, self.b = k1, b
+        self.live = np.asarray(live, dtype=bool)
+        n = sum(len(s) for s in self.segments)
+        if n != len(self.live):
+            raise ValueError(f"lexical segments hold {n} passages, the live mask {len(self.live)}")
+        lengths = np.concatenate([np.asarray(s.lengths, dtype=np.float32) for s in self.segments]) \
+            if self.segments else np.zeros(0, np.float32)
+        self.n_live = int(self.live.sum())
+        avgdl = float(lengths[self.live].mean()) if self.n_live else 1.0
+        # the length part of the BM25 denominator, per slot
+        self._norm = (k1 * ((1 - b) + b * lengths / avgdl)).astype(np.float32)
 
     @classmethod
     def build(cls, passages_terms: list[list[str]], *, k1: float, b: float) -> LexicalIndex:
-        bm25s = _bm25s()
-        retriever = bm25s.BM25(k1=k1, b=b)
-        # bm25s needs at least one token per document; an empty passage gets a placeholder.
-        corpus = [t if t else ["\u2205"] for t in passages_terms] or [["\u2205"]]
-        retriever.index(corpus, show_progress=False)
-        return cls(retriever)
+        seg = LexicalSegment.build(0, passages_terms)
+        return cls([seg], np.ones(len(passages_terms), dtype=bool), k1=k1, b=b)
 
-    def save(self, folder: Path) -> None:
-        self._bm25.save(str(folder), show_progress=False)
-
-    @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        return cls(_bm25s().BM25.load(str(folder), show_progress=False, mmap=False))
+    def extended(self, passages_terms: list[list[str]], dead: Sequence[int] = ()) -> tuple[LexicalIndex, LexicalSegment]:
+        """This index with a new segment of passages appended and the slots ``dead`` deleted."""
+        seg = LexicalSegment.build(self.size, passages_terms)
+        live = np.concatenate([self.live, np.ones(len(passages_terms), dtype=bool)])
+        live[np.asarray(list(dead), dtype=np.int64)] = False
+        return LexicalIndex(self.segments + [seg], live, k1=self.k1, b=self.b), seg
 
     @property
     def size(self) -> int:
-        return int(self._bm25.scores["num_docs"])
+        """Passage slots, deleted ones included."""
+        return len(self.live)
+
+    def _gather(self, t: str) -> tuple[np.ndarray, np.ndarray]:
+        h = term_hash(t)
+        parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _idf(self, df: int) -> float:
+        return float(np.log(1 + (self.n_live - df + 0.5) / (df + 0.5)))
 
     def scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 score of every passage for the query terms (unknown terms score nothing)."""
-        ids = [self._vocab[t] for t in terms if t in self._vocab]
-        if not ids:
+        """BM25 score of every passage slot for the query terms (repeated terms count again)."""
+        all_slots, all_w = [], []
+        for t, times in Counter(terms).items():
+            slots, tf = self._gather(t)
+            if not len(slots):
+                continue
+            alive = self.live[slots]
+            df = int(alive.sum())
+            if not df:
+                continue
+            all_slots.append(slots)
+            all_w.append(np.float32(self._idf(df) * times) * tf / (tf + self._norm[slots]) * alive)
+        if not all_slots:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        return np.bincount(np.concatenate(all_slots), weights=np.concatenate(all_w),
+                           minlength=self.size).astype(np.float32)
 
     def idf(self, terms: list[str]) -> dict[str, float]:
-        """Inverse document frequency of each known term (unknown terms get the maximum)."""
-        n = self.size
-        indptr = self._bm25.scores["indptr"]
+        """Inverse document frequency of each term over live passages (unknown terms get the maximum)."""
         out = {}
         for t in set(terms):
-            tid = self._vocab.get(t)
-            df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
-            out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+            slots, _ = self._gather(t)
+            out[t] = self._idf(int(self.live[slots].sum()) if len(slots) else 0)
         return out

@@ -1,16 +1,20 @@
 """Stage 4: a question -> ranked passages and ``Hit`` records (hybrid BM25 + dense).
 
-Both retrievers score every passage (BM25 from sparse arrays, dense as one
-matrix-vector product over unit vectors): at archive sizes that fit this machine,
-exact scoring is faster than any approximate index and never misses. Scores are
-fused on a common scale: BM25 divided by the best BM25 score of the query, and
-cosine rescaled between the query's median and best passage.
+BM25 scores every passage from its postings. Dense scoring is exact (one matrix-vector
+product over unit vectors) below the index's exact limit, and an approximate FAISS index
+proposes candidates above it (see rag.dense). Scores are fused on a common scale: BM25
+divided by the best BM25 score of the query, and cosine rescaled between the query's
+median and best passage.
+
+Passages and documents are addressed by *slot*: their position in the index's segments.
+Slots of deleted documents stay empty (None) and are masked out of every search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -19,7 +23,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, Document, Hit
 from rag.text import query_terms
 
-__all__ = ["Scored", "Retriever", "fuse", "passage_text"]
+__all__ = ["Scored", "Retriever", "Passages", "fuse", "passage_text"]
 
 _SAME_STORY = 0.05  # a repost's original copy is cited when its passage scores at most this much lower
 
@@ -37,6 +41,44 @@ class Scored:
     score: float
     lexical: float
     dense: float
+
+
+class Passages(Sequence):
+    """Passages by slot, made on demand from the documents and the (document, start, end) rows;
+    the slot of a deleted document's passage holds None."""
+
+    def __init__(self, documents: Sequence[Document | None], rows: np.ndarray) -> None:
+        self.documents = documents
+        self.rows = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        self.doc_ids = self.rows[:, 0]
+        alive_doc = np.array([d is not None for d in documents], dtype=bool)
+        self.live = alive_doc[self.doc_ids] if len(self.doc_ids) else np.zeros(0, dtype=bool)
+        self._of_doc: dict[int, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk | None: ...
+    @overload
+    def __getitem__(self, i: slice) -> list: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        d, s, e = (int(x) for x in self.rows[i])
+        doc = self.documents[d]
+        return None if doc is None else Chunk(d, s, e, doc.text[s:e])
+
+    def of_document(self, doc_id: int) -> list[Chunk]:
+        if self._of_doc is None:
+            order = np.argsort(self.doc_ids, kind="stable")
+            bounds = np.flatnonzero(np.diff(self.doc_ids[order])) + 1
+            self._of_doc = {int(self.doc_ids[g[0]]): g for g in np.split(order, bounds) if len(g)}
+        return [self[int(i)] for i in self._of_doc.get(doc_id, ())]
+
+    def live_chunks(self) -> list[Chunk]:
+        return [self[int(i)] for i in np.flatnonzero(self.live)]
 
 
 def fuse(bm25: np.ndarray, cos: np.ndarray, ok: np.ndarray | None, *, weight: float,
@@ -63,10 +105,13 @@ def fuse(bm25: np.ndarray, cos: np.ndarray, ok: np.ndarray | None, *, weight: fl
         cand = cand[ok[cand]]
     if not len(cand):
         return []
-    b = bm25[cand]
+    return fuse_candidates(cand, bm25[cand], cos[cand], float(np.median(cos if ok is None else cos[ok])),
+                           weight=weight)
+
+
+def fuse_candidates(cand: np.ndarray, b: np.ndarray, c: np.ndarray, floor: float, *, weight: float) -> list[Scored]:
+    """The fused ranking of candidate slots, given their BM25 scores, cosines and the median cosine."""
     b_norm = b / b.max() if b.max() > 0 else np.zeros_like(b)
-    c = cos[cand]
-    floor = float(np.median(cos if ok is None else cos[ok]))
     top = float(c.max())
     c_norm = np.clip((c - floor) / (top - floor), 0.0, 1.0) if top > floor else np.zeros_like(c)
     fused = (1.0 - weight) * b_norm + weight * c_norm
@@ -78,15 +123,21 @@ def fuse(bm25: np.ndarray, cos: np.ndarray, ok: np.ndarray | None, *, weight: fl
 class Retriever:
     """Hybrid retrieval over one index's passages."""
 
-    documents: Sequence[Document]
-    chunks: Sequence[Chunk]
+    documents: Sequence[Document | None]  # by slot; None: deleted
+    chunks: Passages
     lexical: LexicalIndex
     dense: DenseIndex
     encoder: object
     dense_weight: float
     candidates: int
     group_of: dict[int, int]  # doc_id -> the doc_id of its repost group's original (the copy cited)
-    _chunks_of: dict[int, list[Chunk]] | None = field(default=None, repr=False)
+
+    def _ok(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Passage slots a search may return: live, and of an allowed document."""
+        live = self.chunks.live
+        if allowed is None:
+            return None if live.all() else live
+        return live & allowed[self.chunks.doc_ids]
 
     def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
                    query_vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -95,24 +146,50 @@ class Retriever:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         cos = self.dense.scores(query_vector)
-        ok = None
-        if allowed is not None:
-            ok = allowed[np.fromiter((c.doc_id for c in self.chunks), dtype=np.int64, count=len(self.chunks))]
-        return bm25, cos, ok
+        return bm25, cos, self._ok(allowed)
 
     def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
                        extra_terms: Sequence[str] = (), query_vector: np.ndarray | None = None) -> list[Scored]:
         """All candidate passages for ``question``, best first.
 
         Args:
-            allowed: boolean mask over documents; passages of other documents are dropped.
+            allowed: boolean mask over document slots; passages of other documents are dropped.
             extra_terms: context terms (from earlier turns) added to the lexical query.
             query_vector: a precomputed query embedding.
         """
-        if not self.chunks:
+        if not len(self.chunks) or not self.chunks.live.any():
             return []
-        bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms, query_vector=query_vector)
-        return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
+        return self._in_order(self._score(question, allowed, extra_terms, query_vector))
+
+    def _in_order(self, scored: list[Scored]) -> list[Scored]:
+        """Equal scores in the order of (document path, offset): the same whatever slots the passages
+        have (an index updated in steps ranks exactly like one built at once)."""
+        rows = self.chunks.rows
+        return sorted(scored, key=lambda s: (-s.score, self.documents[int(rows[s.chunk_index, 0])].path,
+                                             int(rows[s.chunk_index, 1])))
+
+    def _score(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
+               query_vector: np.ndarray | None) -> list[Scored]:
+        if self.dense.exact:
+            bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms,
+                                            query_vector=query_vector)
+            return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
+        # large archive: BM25's best, and the approximate index's nearest, rescored exactly
+        if query_vector is None:
+            query_vector = self.encoder.encode_queries([question])[0]
+        ok = self._ok(allowed)
+        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
+        if ok is not None:
+            bm25 = np.where(ok, bm25, 0.0)
+        n = min(self.candidates, len(bm25))
+        near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
+        cand = np.union1d(np.argpartition(-bm25, n - 1)[:n], near)
+        if ok is not None:
+            cand = cand[ok[cand]]
+        if not len(cand):
+            return []
+        return fuse_candidates(cand, bm25[cand], self.dense.cosines(query_vector, cand),
+                               self.dense.sample_median(query_vector), weight=self.dense_weight)
 
     def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:
         """One ``Hit`` per story (a repost group counts once), best first."""
@@ -160,11 +237,7 @@ class Retriever:
 
     def chunk_at(self, doc_id: int, offset: int) -> Chunk | None:
         """The passage of ``doc_id`` that holds character ``offset``."""
-        if self._chunks_of is None:
-            self._chunks_of = {}
-            for c in self.chunks:
-                self._chunks_of.setdefault(c.doc_id, []).append(c)
-        return next((c for c in self._chunks_of.get(doc_id, ()) if c.start <= offset < c.end), None)
+        return next((c for c in self.chunks.of_document(doc_id) if c.start <= offset < c.end), None)
 
     def also_published(self, doc_id: int) -> tuple[str, ...]:
         """Sources (or sites) of the other copies of this document's story."""

@@ -1,16 +1,24 @@
-"""The index on disk: a folder of plain files and a manifest, swapped in atomically.
+"""The index on disk: a folder of segments and a manifest naming them.
 
 Layout::
 
-    manifest.json     format version, model name and dimension, tokenizer and chunk
-                      settings, counts, per-file content hashes, repost groups, and the
-                      size and sha256 of every part below (checked on open)
-    documents.jsonl   one Document per line (its position is its doc_id)
-    chunks.npy        int64 rows (doc_id, start, end) into the documents' text
-    bm25/             bm25s arrays (.npy) and vocabulary/params (.json)
-    dense/            passages.faiss (exact inner-product index of unit vectors)
+    manifest.json        format version, model name and dimension, tokenizer and chunk
+                         settings, counts, per-file content hashes, repost groups, the
+                         segments in order, the deleted document slots, and the size and
+                         sha256 of every part below (checked on open)
+    segments/s000001/    what one build or update added:
+        documents.jsonl  one Document per line (slots follow on from the segments before)
+        chunks.npy       int64 rows (document slot, start, end) into the documents' text
+        vectors.npy      float32 unit vectors, one row per passage
+        minhash.npy      uint64 MinHash signatures, one row per document (repost detection)
+        bm25/            postings (see rag.lexical)
+    dense/               an approximate FAISS index over all live vectors, for large archives
 
-No pickle anywhere: every file is JSON, NPY or FAISS's own format.
+A full build writes a complete folder beside the index and swaps it in (one atomic
+exchange). An update writes one new segment and then replaces ``manifest.json`` (an atomic
+rename): until that rename, readers see the old index; after it, the new one. Segments the
+manifest no longer names are deleted afterwards. No pickle anywhere: JSON, NPY or FAISS's
+own format.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +44,18 @@ from rag.errors import IndexFormatError, IndexLockedError
 from rag.ingest import file_hash
 from rag.records import Chunk, Document
 
-__all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_index", "read_manifest", "read_index", "TOKENIZER"]
+__all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_index", "append_segment", "write_manifest",
+           "read_manifest", "read_index", "read_slots", "Slots", "segment_name", "TOKENIZER"]
 
-FORMAT_VERSION = 2  # 2: the manifest lists every part's size and sha256
+FORMAT_VERSION = 3  # 2: the manifest lists every part's size and sha256; 3: segments and deleted slots
 TOKENIZER = {"kind": "char-unigram+bigram", "fold": "opencc-t2s+nfkc+lower", "title_in_passage": True}
 # Everything an index folder may hold. A folder with anything else in it is not ours to replace.
-INDEX_ENTRIES = frozenset({"manifest.json", "documents.jsonl", "chunks.npy", "bm25", "dense", ".lock"})
+INDEX_ENTRIES = frozenset({"manifest.json", "segments", "dense", ".lock",
+                           "documents.jsonl", "chunks.npy", "bm25"})  # the last three: format 2
+_MANIFEST_TMP = ".manifest-"  # a manifest being written (renamed over manifest.json when whole)
 _BUILDING = ".building-"
+SEGMENTS = "segments"
+_FULL_HASH_BYTES = 64 << 20  # parts larger than this are checked by size on open (hashing 1.5 GB takes seconds)
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ def check_target(folder: Path) -> None:
     names = {p.name for p in folder.iterdir()}
     if not names:
         return
-    other = sorted(names - INDEX_ENTRIES)
+    other = sorted(n for n in names - INDEX_ENTRIES if not n.startswith(_MANIFEST_TMP))
     if "manifest.json" not in names or other:
         shown = ", ".join(other[:5]) + (" …" if len(other) > 5 else "")
         raise IndexFormatError(
@@ -176,14 +190,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def segment_name(number: int) -> str:
+    return f"s{number:06d}"
+
+
+def write_segment(folder: Path, documents: Sequence[Document], rows: np.ndarray) -> None:
+    """The documents and passage rows (document slot, start, end) of one segment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "documents.jsonl").open("w", encoding="utf-8") as f:
+        for doc in documents:
+            f.write(_doc_to_json(doc) + "\n")
+    np.save(folder / "chunks.npy", np.asarray(rows, dtype=np.int64).reshape(-1, 3), allow_pickle=False)
+
+
 def write_index(folder: Path, *, manifest: dict, documents: list[Document], chunks: list[Chunk],
                 save_parts) -> None:
-    """Write a complete index to a temporary folder, then swap it in place of ``folder``.
+    """Write a complete index (one segment) to a temporary folder, then swap it in place of ``folder``.
 
-    ``save_parts(tmp_folder)`` writes the BM25 and FAISS parts. Files are fsynced
-    before the swap, which is one atomic exchange where the system offers it. If
-    anything fails, the previous index is left exactly as it was. ``folder`` must
-    pass :func:`check_target`: nothing that is not an index is ever replaced.
+    ``save_parts(tmp_folder)`` writes the other parts (vectors, postings, signatures; into
+    ``tmp_folder / "segments" / segment_name(1)``). Files are fsynced before the swap, which is
+    one atomic exchange where the system offers it. If anything fails, the previous index is
+    left exactly as it was. ``folder`` must pass :func:`check_target`: nothing that is not an
+    index is ever replaced.
     """
     folder = Path(folder)
     check_target(folder)
@@ -191,14 +219,12 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
     _clean_leftovers(folder)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}{_BUILDING}{os.getpid()}-", dir=folder.parent))
     try:
-        with (tmp / "documents.jsonl").open("w", encoding="utf-8") as f:
-            for doc in documents:
-                f.write(_doc_to_json(doc) + "\n")
         rows = np.array([[c.doc_id, c.start, c.end] for c in chunks], dtype=np.int64).reshape(-1, 3)
-        np.save(tmp / "chunks.npy", rows, allow_pickle=False)
+        write_segment(tmp / SEGMENTS / segment_name(1), documents, rows)
         save_parts(tmp)
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "parts": _parts(tmp)}
+        manifest = {"segments": [{"name": segment_name(1), "documents": len(documents), "chunks": len(rows)}],
+                    "deleted": [], **manifest, "format_version": FORMAT_VERSION,
+                    "written": time.strftime("%Y-%m-%dT%H:%M:%S"), "parts": _parts(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
         check_target(folder)  # again: the folder may have changed while we built
@@ -218,6 +244,106 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def append_segment(folder: Path, *, manifest: dict, documents: Sequence[Document], rows: np.ndarray,
+                   save_parts, replace: Sequence[str] = ()) -> dict:
+    """Add one segment to the index at ``folder`` and switch to ``manifest`` (an update).
+
+    The segment is written to a temporary folder inside ``segments/``, fsynced and renamed
+    into place; then the new manifest (``manifest`` plus the segment and every part's size and
+    hash) is written beside the old one and renamed over it, the moment the update takes
+    effect. ``save_parts(segment_folder, index_folder)`` writes the segment's vectors,
+    postings and signatures, and any file of ``replace`` (relative paths, e.g. an approximate
+    dense index written under a new name). Parts the new manifest no longer names are deleted
+    last. Returns the manifest written. The caller holds the writer lock.
+    """
+    folder = Path(folder)
+    old = read_manifest(folder)
+    seg_dir = folder / SEGMENTS
+    seg_dir.mkdir(exist_ok=True)
+    number = max((int(s["name"][1:]) for s in old.get("segments", [])), default=0) + 1
+    name = segment_name(number)
+    tmp = seg_dir / f"{_BUILDING}{os.getpid()}-{name}"
+    try:
+        write_segment(tmp, documents, rows)
+        save_parts(tmp, folder)
+        if documents:
+            _fsync_tree(tmp)
+            if (seg_dir / name).exists():  # left by an update killed before its manifest
+                shutil.rmtree(seg_dir / name)
+            tmp.rename(seg_dir / name)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    # a replaced file's folder (dense/) keeps no older version
+    gone = tuple(r.rsplit("/", 1)[0] + "/" for r in replace)
+    parts = {k: v for k, v in old.get("parts", {}).items() if not (gone and k.startswith(gone))}
+    prefix = f"{SEGMENTS}/{name}/"
+    for p in sorted((seg_dir / name).rglob("*")) if documents else ():
+        if p.is_file():
+            parts[prefix + p.relative_to(seg_dir / name).as_posix()] = {"bytes": p.stat().st_size,
+                                                                      "sha256": file_hash(p)}
+    for rel in replace:
+        p = folder / rel
+        if p.is_file():
+            _fsync_file(p)
+            parts[rel] = {"bytes": p.stat().st_size, "sha256": file_hash(p)}
+    segments = list(manifest.get("segments", old.get("segments", [])))
+    if documents:  # a change that only deletes adds no segment
+        segments.append({"name": name, "documents": len(documents),
+                         "chunks": int(np.asarray(rows).reshape(-1, 3).shape[0])})
+    live_segments = {s["name"] for s in segments}
+    parts = {k: v for k, v in parts.items() if not k.startswith(SEGMENTS + "/")
+             or k.split("/")[1] in live_segments}
+    new = {**manifest, "segments": segments, "format_version": FORMAT_VERSION,
+           "written": time.strftime("%Y-%m-%dT%H:%M:%S"), "parts": parts}
+    write_manifest(folder, new)
+    _collect_garbage(folder, new)
+    return new
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """Replace ``manifest.json`` atomically (write beside it, fsync, rename, fsync the folder)."""
+    tmp = folder / f"{_MANIFEST_TMP}{os.getpid()}"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_file(tmp)
+    tmp.rename(folder / "manifest.json")
+    _fsync_dir(folder)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _collect_garbage(folder: Path, manifest: dict) -> None:
+    """Delete the segments and dense files of ours that ``manifest`` no longer names (and what killed
+    writers left), inside the index folder only, by the names this module gives them."""
+    named = set(manifest.get("parts", {}))
+    live = {s["name"] for s in manifest.get("segments", [])}
+    seg_dir = folder / SEGMENTS
+    if seg_dir.is_dir():
+        for p in seg_dir.iterdir():
+            ours = p.name.startswith("s") and p.name[1:].isdigit() or p.name.startswith(_BUILDING)
+            if p.is_dir() and not p.is_symlink() and ours and p.name not in live:
+                if p.name.startswith(_BUILDING):
+                    pid = p.name[len(_BUILDING):].split("-", 1)[0]
+                    if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+                        continue
+                shutil.rmtree(p, ignore_errors=True)
+    dense = folder / "dense"
+    if dense.is_dir():
+        for p in dense.iterdir():
+            if p.is_file() and p.name.startswith("ann-") and f"dense/{p.name}" not in named:
+                p.unlink(missing_ok=True)
+    for p in folder.glob(_MANIFEST_TMP + "*"):
+        pid = p.name[len(_MANIFEST_TMP):]
+        if pid.isdigit() and not _alive(int(pid)):
+            p.unlink(missing_ok=True)
+
+
 def _parts(folder: Path) -> dict[str, dict]:
     """Size and sha256 of every file of an index folder but its manifest."""
     return {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_hash(p)}
@@ -225,13 +351,18 @@ def _parts(folder: Path) -> dict[str, dict]:
 
 
 def verify_parts(folder: Path, manifest: dict) -> None:
-    """Refuse an index whose files differ from what its manifest recorded (truncated, altered, missing)."""
+    """Refuse an index whose files differ from what its manifest recorded (truncated, altered, missing).
+
+    Parts up to 64 MB are hashed; larger ones (vectors of a big archive) are checked by size,
+    so that opening stays fast.
+    """
     folder = Path(folder)
     for rel, want in manifest.get("parts", {}).items():
         p = folder / rel
         if not p.is_file():
             raise IndexFormatError(f"{folder} is damaged: {rel} is missing; rebuild it with `rag build SRC --index {folder}`")
-        if p.stat().st_size != want["bytes"] or file_hash(p) != want["sha256"]:
+        size = p.stat().st_size
+        if size != want["bytes"] or (size <= _FULL_HASH_BYTES and file_hash(p) != want["sha256"]):
             raise IndexFormatError(f"{folder} is damaged: {rel} differs from what was written (truncated or altered); "
                                    f"rebuild it with `rag build SRC --index {folder}`")
 
@@ -255,22 +386,58 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
+@dataclass(frozen=True)
+class Slots:
+    """An index's documents and passages by slot, as the segments hold them (deleted ones: None / dead)."""
+
+    documents: list  # Document | None, by document slot
+    rows: np.ndarray  # int64 (document slot, start, end), by passage slot
+    segments: list[Path]  # segment folders, in order
+    deleted: frozenset[int]
+
+
+def read_slots(folder: Path, manifest: dict) -> Slots:
+    """Documents and passage rows of every segment, deleted documents as None."""
+    folder = Path(folder)
+    deleted = frozenset(int(i) for i in manifest.get("deleted", []))
+    docs: list = []
+    rows, dirs = [], []
+    try:
+        for seg in manifest.get("segments", []):
+            d = folder / SEGMENTS / seg["name"]
+            dirs.append(d)
+            with (d / "documents.jsonl").open(encoding="utf-8") as f:
+                for line in f:
+                    if len(docs) in deleted:
+                        docs.append(None)
+                        continue
+                    fields = json.loads(line)
+                    fields["meta_lines"] = tuple(fields.get("meta_lines", ()))
+                    docs.append(Document(**fields))
+            rows.append(np.load(d / "chunks.npy", allow_pickle=False))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexFormatError(f"{folder} is incomplete or damaged ({exc}); rebuild it with `rag build`") from exc
+    table = np.concatenate(rows) if rows else np.zeros((0, 3), np.int64)
+    return Slots(docs, table, dirs, deleted)
+
+
 def read_index(folder: Path) -> Stored:
-    """Load the manifest, documents and chunks of an index folder (not BM25/FAISS)."""
+    """Load the manifest and the live documents and passages of an index folder (no vectors or postings).
+
+    ``Stored.chunks[i].doc_id`` indexes ``Stored.documents``.
+    """
     folder = Path(folder)
     manifest = read_manifest(folder)
     verify_parts(folder, manifest)
-    try:
-        docs = []
-        with (folder / "documents.jsonl").open(encoding="utf-8") as f:
-            for line in f:
-                fields = json.loads(line)
-                fields["meta_lines"] = tuple(fields.get("meta_lines", ()))
-                docs.append(Document(**fields))
-        rows = np.load(folder / "chunks.npy", allow_pickle=False)
-    except (OSError, ValueError, TypeError) as exc:
-        raise IndexFormatError(f"{folder} is incomplete or damaged ({exc}); rebuild it with `rag build`") from exc
-    chunks = tuple(Chunk(int(d), int(s), int(e), docs[int(d)].text[int(s) : int(e)]) for d, s, e in rows)
+    slots = read_slots(folder, manifest)
+    position = {}
+    docs = []
+    for i, d in enumerate(slots.documents):
+        if d is not None:
+            position[i] = len(docs)
+            docs.append(d)
+    chunks = tuple(Chunk(position[int(d)], int(s), int(e), slots.documents[int(d)].text[int(s):int(e)])
+                   for d, s, e in slots.rows if int(d) in position)
     if len(docs) != manifest.get("counts", {}).get("documents") or len(chunks) != manifest.get("counts", {}).get("chunks"):
         raise IndexFormatError(f"{folder}: counts disagree with the manifest; rebuild it with `rag build`")
     return Stored(manifest, tuple(docs), chunks, folder)

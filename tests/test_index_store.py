@@ -78,7 +78,7 @@ def test_failed_build_leaves_previous_index(seeds_dir, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("rag.lexical.LexicalIndex.save", broken)
+    monkeypatch.setattr("rag.lexical.LexicalSegment.save", broken)
     with pytest.raises(RuntimeError):
         rag.build_index(seeds_dir, tmp_path / "idx")
     assert (tmp_path / "idx" / "manifest.json").read_text() == before

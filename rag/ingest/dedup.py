@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from rag.records import Document
 from rag.text import fold
 
-__all__ = ["repost_groups", "original_first"]
+__all__ = ["repost_groups", "update_groups", "signatures", "original_first"]
 
 _REPOST_MARK = re.compile(r"^\s*[【\[(（]?\s*(?:转载|转自|转发|转引|轉載|轉自|轉發)")
 
@@ -26,6 +28,39 @@ def _shingles(text: str) -> set[bytes]:
     return {t[i : i + _SHINGLE].encode("utf-8") for i in range(max(1, len(t) - _SHINGLE + 1))}
 
 
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """MinHash signatures of ``texts`` (uint64, one row of 128 per text), kept in the index so that
+    an update compares only the new documents with the rest."""
+    from datasketch import MinHash
+
+    out = np.zeros((len(texts), _PERM), dtype=np.uint64)
+    for i, text in enumerate(texts):
+        m = MinHash(num_perm=_PERM)
+        m.update_batch(list(_shingles(text)))
+        out[i] = m.hashvalues
+    return out
+
+
+def _banding(threshold: float) -> tuple[int, int]:
+    """The LSH bands and rows datasketch chooses for this threshold (a pair is a candidate when
+    one band of its signatures is equal)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=_PERM)
+    return lsh.b, lsh.r
+
+
+def _linked(sig: np.ndarray, others: np.ndarray, threshold: float) -> np.ndarray:
+    """Which rows of ``others`` tell the same story as ``sig``: an LSH candidate (a band equal)
+    whose estimated Jaccard similarity reaches the threshold."""
+    if not len(others):
+        return np.zeros(0, dtype=bool)
+    b, r = _banding(threshold)
+    same = others[:, : b * r].reshape(len(others), b, r) == sig[: b * r].reshape(1, b, r)
+    candidate = same.all(axis=2).any(axis=1)
+    return candidate & ((others == sig).mean(axis=1) >= threshold)
+
+
 def repost_groups(texts: Sequence[str], *, threshold: float = 0.7) -> list[list[int]]:
     """Groups (of two or more indices into ``texts``) that tell the same story.
 
@@ -33,32 +68,68 @@ def repost_groups(texts: Sequence[str], *, threshold: float = 0.7) -> list[list[
     >>> repost_groups([a, a + "来源：某网站", "完全不同的另一篇文章内容，讲的是别的事情。" * 3])
     [[0, 1]]
     """
-    from datasketch import MinHash, MinHashLSH
+    sigs = signatures(texts)
+    return update_groups(sigs, np.ones(len(texts), dtype=bool), [], range(len(texts)), threshold=threshold)
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=_PERM)
-    hashes = []
-    for i, text in enumerate(texts):
-        m = MinHash(num_perm=_PERM)
-        m.update_batch(list(_shingles(text)))
-        hashes.append(m)
-        lsh.insert(str(i), m)
-    parent = list(range(len(texts)))
+
+def update_groups(sigs: np.ndarray, live: np.ndarray, groups: Sequence[Sequence[int]], new: Sequence[int], *,
+                  threshold: float = 0.7) -> list[list[int]]:
+    """Repost groups after documents were added and deleted, touching only what changed.
+
+    ``sigs`` holds every document slot's signature and ``live`` which slots are still indexed;
+    ``groups`` are the groups before the change (slots), ``new`` the slots added. Groups that
+    lost a member are split again from their remaining members' signatures; each new document
+    is compared with every live one (the same rule as a build from scratch, so both give the
+    same groups).
+    """
+    parent: dict[int, int] = {}
 
     def find(x: int) -> int:
+        parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for i, m in enumerate(hashes):
-        for key in lsh.query(m):
-            j = int(key)
-            if j != i and m.jaccard(hashes[j]) >= threshold:
-                parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        groups.setdefault(find(i), []).append(i)
-    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    for g in groups:
+        members = [i for i in g if live[i]]
+        if len(members) == len(g):
+            for i in members[1:]:
+                union(i, members[0])
+            continue
+        for k, i in enumerate(members):  # a member was deleted: the rest may no longer hang together
+            for j in np.asarray(members[k + 1:])[_linked(sigs[i], sigs[members[k + 1:]], threshold)]:
+                union(i, int(j))
+    new = [i for i in new if live[i]]
+    live_ids = np.flatnonzero(live)
+    if len(new) > 64:  # many new documents (a build): find candidate pairs through the bands' buckets
+        b, r = _banding(threshold)
+        buckets: dict[bytes, list[int]] = {}
+        for i in live_ids:
+            row = sigs[i]
+            for k in range(b):
+                buckets.setdefault(k.to_bytes(2, "little") + row[k * r:(k + 1) * r].tobytes(), []).append(int(i))
+        for i in new:
+            row = sigs[i]
+            seen = set()
+            for k in range(b):
+                for j in buckets[k.to_bytes(2, "little") + row[k * r:(k + 1) * r].tobytes()]:
+                    if j != i and j not in seen:
+                        seen.add(j)
+                        if (sigs[i] == sigs[j]).mean() >= threshold:
+                            union(i, j)
+    else:
+        for i in new:
+            for j in live_ids[_linked(sigs[i], sigs[live_ids], threshold)]:
+                if int(j) != i:
+                    union(i, int(j))
+    comps: dict[int, list[int]] = {}
+    for x in list(parent):
+        comps.setdefault(find(x), []).append(x)
+    return sorted((sorted(g) for g in comps.values() if len(g) > 1), key=lambda g: g[0])
 
 
 def original_first(documents: Sequence[Document]) -> list[int]:
