@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 index: install
-	@test -f indexes/seeds/manifest.json || $(BIN)/rag build seeds/ --index indexes/seeds
+	@grep -qs '"format_version": 3' indexes/seeds/manifest.json || $(BIN)/rag build seeds/ --index indexes/seeds
 
 serve: index
 	$(BIN)/rag serve --index indexes/seeds --host $(HOST) --port $(PORT)

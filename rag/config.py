@@ -70,6 +70,14 @@ class Config:
             the dense candidates (see bench/scale.py for its recall and speed).
         ann_lists: inverted lists of that index (0: about 4 x the square root of the passages).
         ann_probes: lists searched per question (more: better recall, slower).
+        store: ``"files"`` (default): search runs on the index folder's own files; ``"milvus"``:
+            passages, vectors, a BM25 sparse field and metadata also go into a Milvus collection
+            and every search runs there (see rag.milvus). The folder still holds the documents.
+        milvus_uri: a Milvus server (``http://host:19530``) or a Milvus Lite file (``./archive.db``).
+        milvus_token: credentials for a server that asks for them (``user:password``).
+        milvus_collection: collection name prefix (default: from the index folder's name).
+        milvus_analyzer: ``"terms"`` (default): Milvus's BM25 scores the files backend's character
+            unigrams and bigrams; ``"jieba"``: Milvus's own jieba analyzer on the passage text.
     """
 
     model: str = DEFAULT_MODEL
@@ -99,6 +107,11 @@ class Config:
     exact_limit: int = 200_000
     ann_lists: int = 0
     ann_probes: int = 32
+    store: Literal["files", "milvus"] = "files"
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = ""
+    milvus_analyzer: Literal["terms", "jieba"] = "terms"
 
     def __post_init__(self) -> None:
         if self.chunk_chars < 20:
@@ -119,6 +132,13 @@ class Config:
         if self.exact_limit < 0 or self.ann_lists < 0 or self.ann_probes < 1:
             raise ConfigError(f"exact_limit={self.exact_limit} and ann_lists={self.ann_lists} must be 0 or more, "
                               f"ann_probes={self.ann_probes} at least 1")
+        if self.store not in ("files", "milvus"):
+            raise ConfigError(f"store={self.store!r} must be 'files' or 'milvus'")
+        if self.store == "milvus" and not self.milvus_uri:
+            raise ConfigError("store='milvus' needs milvus_uri: a server URL (http://host:19530) or a Milvus Lite "
+                              "file path ending in .db")
+        if self.milvus_analyzer not in ("terms", "jieba"):
+            raise ConfigError(f"milvus_analyzer={self.milvus_analyzer!r} must be 'terms' or 'jieba'")
         if self.max_file_bytes < 1 or self.max_files < 1:
             raise ConfigError("max_file_bytes and max_files must be positive")
 

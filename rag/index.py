@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import logging
 import re
 import time
@@ -120,7 +121,8 @@ class Index:
             for i in ids:
                 group_of[i] = rep
         self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
-                                    config.dense_weight, config.candidates, group_of)
+                                    config.dense_weight, config.candidates, group_of,
+                                    _remote(config, manifest) if config.store == "milvus" else None)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -198,6 +200,16 @@ class Index:
                 mask[i] = False
         return mask
 
+    def _expr(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None,
+              exclude: Sequence[str | Path]) -> str:
+        """The filters as a Milvus expression (Milvus backend; "" otherwise)."""
+        if self._retriever.remote is None:
+            return ""
+        from rag.milvus import MilvusPassages
+
+        docs = [self._by_path[k] for k in (str(Path(p).absolute()) for p in exclude) if k in self._by_path]
+        return MilvusPassages.expression(date_from, date_to, list(sources or []), docs)
+
     def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
                sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
@@ -209,7 +221,8 @@ class Index:
             raise RagError(f"k={k} must be at least 1")
         if not query.strip():
             return []
-        scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources, exclude))
+        scored = self._retriever.score_passages(query, allowed=self._mask(date_from, date_to, sources, exclude),
+                                                remote_filter=self._expr(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
@@ -242,7 +255,8 @@ class Index:
         extra = list(context.terms)
         asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
         qvec = self._retriever.encoder.encode_queries([context.query])[0]
-        scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec)
+        scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
+                                                remote_filter=self._expr(date_from, date_to, sources, exclude))
         scored = self._lean(scored, context.articles)
         about = self._about(question, scored, extra)
         if about is not None:
@@ -507,6 +521,35 @@ def _reusable(previous: Index | None, slots: Sequence[int]) -> dict[tuple[str, i
     return out
 
 
+def _prior_manifest(folder: Path) -> dict:
+    """The manifest of the index a build replaces ({} if none or unreadable)."""
+    try:
+        return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _milvus_record(config: Config, folder: Path, generation: int) -> dict:
+    """Where an index's passages live in Milvus (kept in its manifest)."""
+    import re
+
+    uri = config.milvus_uri
+    if "://" not in uri:
+        uri = str(Path(uri).expanduser().absolute())  # a Milvus Lite file, wherever the index is opened from
+    prefix = config.milvus_collection or "rag_" + re.sub(r"\W", "_", Path(folder).absolute().name, flags=re.ASCII)
+    return {"uri": uri, "collection": f"{prefix}_g{generation}", "analyzer": config.milvus_analyzer}
+
+
+def _remote(config: Config, manifest: dict):
+    """The Milvus collection an index searches (the address recorded at build time; the token from ``config``)."""
+    from rag.milvus import MilvusPassages, connect
+
+    record = manifest.get("milvus") or {}
+    uri = record.get("uri") or config.milvus_uri
+    return MilvusPassages(connect(uri, config.milvus_token), record.get("collection", ""),
+                          analyzer=record.get("analyzer", config.milvus_analyzer))
+
+
 def _signatures(index: Index) -> np.ndarray:
     """MinHash signatures of every document slot of ``index`` (from its segments)."""
     parts = [np.load(index.folder / SEGMENTS / seg["name"] / "minhash.npy", mmap_mode="r", allow_pickle=False)
@@ -515,7 +558,7 @@ def _signatures(index: Index) -> np.ndarray:
 
 
 def _manifest(config: Config, encoder, plan: _Plan, documents: Sequence[Document | None], chunks: int,
-              groups: list[list[str]], dense: dict) -> dict:
+              groups: list[list[str]], dense: dict, generation: int = 1) -> dict:
     live = [d for d in documents if d is not None]
     return {
         "model": {"name": config.model, "dim": encoder.dim},
@@ -527,7 +570,7 @@ def _manifest(config: Config, encoder, plan: _Plan, documents: Sequence[Document
         "excluded": sorted(plan.excluded),
         "roots": plan.roots,
         "dense": dense,
-        "generation": 1,
+        "generation": generation,
     }
 
 
@@ -566,9 +609,18 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
     ann = _approximate_for(vectors, config, tick)
     dense_info = {"kind": "exact"} if ann is None else {"kind": "ivf-sq8", "file": "dense/ann-000001.faiss",
                                                         "lists": int(ann.index.nlist)}
+    prior = previous.manifest if previous else _prior_manifest(folder)  # a rebuild over an index: its successor
+    generation = prior.get("generation", 1) + 1 if prior else 1
     manifest = _manifest(config, encoder, plan, documents, len(chunks),
-                         [[documents[i].path for i in g] for g in groups], dense_info)
+                         [[documents[i].path for i in g] for g in groups], dense_info, generation)
     seg = segment_name(1)
+    remote = None
+    if config.store == "milvus":  # a new collection, switched to with the folder, the old one dropped after
+        manifest["milvus"] = _milvus_record(config, folder, generation)
+        remote = _remote(config, manifest)
+        remote.create(encoder.dim, k1=config.bm25_k1, b=config.bm25_b)
+        remote.add(0, [documents[c.doc_id] for c in chunks], [c.doc_id for c in chunks], texts,
+                   [terms(t) for t in texts], vectors)
 
     def save_parts(tmp: Path) -> None:
         lexical.segments[0].save(tmp / SEGMENTS / seg / "bm25")
@@ -578,8 +630,19 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
             (tmp / "dense").mkdir()
             ann.save(tmp / dense_info["file"])
 
-    write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
+    try:
+        write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
+    except BaseException:
+        if remote is not None:
+            remote.drop()
+        raise
     EmbeddingCache(folder, config.model, encoder.dim).clear()  # the vectors are in the index now
+    old = (prior.get("milvus") or {}).get("collection") if prior else None
+    if old and old != (manifest.get("milvus") or {}).get("collection"):
+        try:
+            _remote(config, prior).drop()
+        except RagError as exc:
+            logger.warning("could not drop the replaced Milvus collection %s: %s", old, exc)
     return open_index(folder, config=config)
 
 
@@ -631,8 +694,15 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
             (index_folder / "dense").mkdir(exist_ok=True)
             dense.approximate.save(index_folder / dense_info["file"])
 
+    remote = previous._retriever.remote
+    if remote is not None:  # rows past the old manifest's slots stay unseen until the manifest names them
+        manifest["milvus"] = previous.manifest["milvus"]
+        remote.add(len(previous._retriever.chunks), [all_docs[c.doc_id] for c in chunks], [c.doc_id for c in chunks],
+                   texts, [terms(t) for t in texts], vectors)
     written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts,
                              replace=replace)
+    if remote is not None and dead_passages:
+        remote.delete(dead_passages)  # after the switch: readers of the old manifest still find them
     EmbeddingCache(folder, config.model, encoder.dim).clear()
     # the new index from what is in memory already (reading the folder again would cost as much as the archive)
     return Index(folder, written, all_docs, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,

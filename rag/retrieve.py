@@ -131,6 +131,7 @@ class Retriever:
     dense_weight: float
     candidates: int
     group_of: dict[int, int]  # doc_id -> the doc_id of its repost group's original (the copy cited)
+    remote: object | None = None  # rag.milvus.MilvusPassages when the index searches on Milvus
 
     def _ok(self, allowed: np.ndarray | None) -> np.ndarray | None:
         """Passage slots a search may return: live, and of an allowed document."""
@@ -149,17 +150,38 @@ class Retriever:
         return bm25, cos, self._ok(allowed)
 
     def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
-                       extra_terms: Sequence[str] = (), query_vector: np.ndarray | None = None) -> list[Scored]:
+                       extra_terms: Sequence[str] = (), query_vector: np.ndarray | None = None,
+                       remote_filter: str = "") -> list[Scored]:
         """All candidate passages for ``question``, best first.
 
         Args:
             allowed: boolean mask over document slots; passages of other documents are dropped.
             extra_terms: context terms (from earlier turns) added to the lexical query.
             query_vector: a precomputed query embedding.
+            remote_filter: the same filters as a Milvus expression (Milvus backend only).
         """
         if not len(self.chunks) or not self.chunks.live.any():
             return []
+        if self.remote is not None:
+            return self._in_order(self._score_remote(question, allowed, extra_terms, query_vector, remote_filter))
         return self._in_order(self._score(question, allowed, extra_terms, query_vector))
+
+    def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
+                      query_vector: np.ndarray | None, expr: str) -> list[Scored]:
+        """Candidates and their scores from Milvus, fused here as the files backend fuses."""
+        if query_vector is None:
+            query_vector = self.encoder.encode_queries([question])[0]
+        q_terms = query_terms(question) + list(extra_terms)
+        slots, bm25, cos = self.remote.candidates(q_terms, question, query_vector, self.candidates, expr)
+        keep = slots < len(self.chunks)  # rows an unfinished update wrote are not ours yet
+        slots, bm25, cos = slots[keep], bm25[keep], cos[keep]
+        ok = self._ok(allowed)
+        if ok is not None:
+            keep = ok[slots]
+            slots, bm25, cos = slots[keep], bm25[keep], cos[keep]
+        if not len(slots):
+            return []
+        return fuse_candidates(slots, bm25, cos, self.dense.sample_median(query_vector), weight=self.dense_weight)
 
     def _in_order(self, scored: list[Scored]) -> list[Scored]:
         """Equal scores in the order of (document path, offset): the same whatever slots the passages
