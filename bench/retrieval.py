@@ -8,8 +8,13 @@ embedding included), build time, index size and peak memory. ``--sweep`` also
 scores other fusion weights from the same per-question BM25 and cosine scores
 (0 = BM25 alone, 1 = dense alone), through the same ``rag.retrieve.fuse``.
 
+``--milvus`` also builds the same corpus into the Milvus backend (Milvus Lite, its embedded form; the
+vectors are handed over through the build's embedding cache, not embedded twice) and asks the same
+questions there, so the two backends' recall is compared on identical vectors.
+
 Usage:
     python bench/retrieval.py ../shared/eval/cmrc2018_trial.json ../shared/eval/DRCD_dev.json
+    python bench/retrieval.py ../shared/eval/DRCD_dev.json --milvus
     python bench/retrieval.py FILE.json --sweep 0,0.2,0.3,0.5,1 --config '{"chunk_chars": 300}' --json
 """
 
@@ -92,6 +97,8 @@ def run_file(path: Path, args) -> dict[str, dict]:
         build_s = time.perf_counter() - t
         size_mb = sum(p.stat().st_size for p in (root / "idx").rglob("*") if p.is_file()) / 1e6
         ranks, times = [], []
+        milvus = _milvus_twin(index, root) if args.milvus else None
+        m_ranks, m_times = [], []
         swept: dict[float, list[int | None]] = {w: [] for w in sweep}
         retriever = index._retriever  # the bench reuses one query's component scores for every weight
         for q, cid in questions:
@@ -99,6 +106,11 @@ def run_file(path: Path, args) -> dict[str, dict]:
             hits = index.search(q, k=20)
             times.append((time.perf_counter() - t) * 1000)
             ranks.append(rank_of([h.path for h in hits], paths[cid]))
+            if milvus is not None:
+                t = time.perf_counter()
+                hits = milvus.search(q, k=20)
+                m_times.append((time.perf_counter() - t) * 1000)
+                m_ranks.append(rank_of([h.path for h in hits], paths[cid]))
             if sweep:
                 bm25, cos, ok = retriever.components(q)
                 for w in sweep:
@@ -108,9 +120,26 @@ def run_file(path: Path, args) -> dict[str, dict]:
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     out = {f"{path.name} default (w={config.dense_weight})": {
         **recall_metrics(ranks), "p50_ms": statistics.median(times), "p95_ms": percentile(times, 95), **common}}
+    if m_ranks:
+        out[f"{path.name} milvus-lite"] = {**recall_metrics(m_ranks), "p50_ms": statistics.median(m_times),
+                                           "p95_ms": percentile(m_times, 95), **common}
     for w, r in swept.items():
         out[f"{path.name} w={w}"] = {**recall_metrics(r), **common}
     return out
+
+
+def _milvus_twin(index, root: Path):
+    """The same corpus in the Milvus backend (Milvus Lite), its vectors taken from ``index``."""
+    from rag.embed.cache import EmbeddingCache
+    from rag.retrieve import passage_text
+
+    config = index.config.replace(store="milvus", milvus_uri=str(root / "milvus.db"))
+    retr = index._retriever
+    live = [i for i in range(len(retr.chunks)) if retr.chunks.live[i]]
+    cache = EmbeddingCache(root / "idx-milvus", config.model, retr.dense.dim)
+    texts = [passage_text(retr.documents[retr.chunks[i].doc_id], retr.chunks[i]) for i in live]
+    cache.add([cache.key(t) for t in texts], retr.dense.rows(live))
+    return rag.build_index(root / "corpus", root / "idx-milvus", config=config)
 
 
 def main() -> None:
@@ -120,6 +149,7 @@ def main() -> None:
     ap.add_argument("--sweep", help="comma-separated dense weights to compare, e.g. 0,0.3,1")
     ap.add_argument("--config", help='JSON of Config settings for the build, e.g. \'{"chunk_chars": 300}\'')
     ap.add_argument("--json", action="store_true", help="print JSON for machines")
+    ap.add_argument("--milvus", action="store_true", help="also search the Milvus backend (Milvus Lite)")
     args = ap.parse_args()
     results: dict[str, dict] = {}
     for f in args.files:

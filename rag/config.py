@@ -59,8 +59,9 @@ class Config:
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
-        int8_queries: embed questions with an int8 copy of the model (faster search; the
-            stored passage vectors stay float).
+        int8_queries: embed questions with an int8 copy of the model (faster search).
+        int8_passages: embed passages with that int8 copy too (a build about 2x faster; see
+            bench/embed_speed.py for its speed and recall).
         max_file_bytes: larger files are skipped with a message.
         max_files: a build refuses more files than this (protects against a wrong folder).
         batch_size: passages per embedding batch.
@@ -94,6 +95,7 @@ class Config:
     pair_gap: float = 0.1
     pair_chars: int = 100
     int8_queries: bool = True
+    int8_passages: bool = False
     reader: Literal["model", "rules"] = "model"
     reader_weights: str = ""
     reader_passages: int = 2

@@ -499,11 +499,11 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
             todo.append(i)
     if found:
         vectors[found] = previous._retriever.dense.rows(found_at)
-    cache = EmbeddingCache(folder, config.model, encoder.dim)
+    cache = EmbeddingCache(folder, config.model + (":int8" if config.int8_passages else ""), encoder.dim)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
-        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"))[
+        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"), config.int8_passages)[
             [{t: n for n, t in enumerate(unique)}[texts[i]] for i in todo]]
     return vectors
 
@@ -712,7 +712,7 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
 _EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
 
 
-def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress) -> np.ndarray:
+def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress, int8: bool = False) -> np.ndarray:
     """Vectors of ``texts``: those an interrupted earlier build computed come from ``cache``; the rest
     are embedded in blocks, each saved to the cache before the next starts."""
     known = cache.load()
@@ -735,7 +735,8 @@ def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, pr
             if progress:
                 progress(at + n, len(texts))
 
-        out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick)
+        out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick,
+                                             **({"int8": True} if int8 else {}))
         cache.add([keys[i] for i in block], out[block])
     return out
 
