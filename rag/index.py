@@ -593,7 +593,7 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
     vectors = _vectors(folder, config, encoder, documents.__getitem__, chunks, _reusable(previous, plan.keep),
                        previous, tick)
     texts = [passage_text(documents[c.doc_id], c) for c in chunks]
-    lexical = LexicalIndex.build([terms(t) for t in texts], k1=config.bm25_k1, b=config.bm25_b)
+    lexical = LexicalIndex.build((terms(t) for t in texts), k1=config.bm25_k1, b=config.bm25_b)
     old_sig = {}
     if previous is not None and plan.keep:
         sig = _signatures(previous)
@@ -620,7 +620,7 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
         remote = _remote(config, manifest)
         remote.create(encoder.dim, k1=config.bm25_k1, b=config.bm25_b)
         remote.add(0, [documents[c.doc_id] for c in chunks], [c.doc_id for c in chunks], texts,
-                   [terms(t) for t in texts], vectors)
+                   (terms(t) for t in texts), vectors)
 
     def save_parts(tmp: Path) -> None:
         lexical.segments[0].save(tmp / SEGMENTS / seg / "bm25")

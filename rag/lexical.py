@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,26 +49,41 @@ class LexicalSegment:
         self.terms, self.indptr, self.slots, self.tf, self.lengths = terms, indptr, slots, tf, lengths
 
     @classmethod
-    def build(cls, first: int, passages_terms: Sequence[Sequence[str]]) -> LexicalSegment:
+    def build(cls, first: int, passages_terms: Iterable[Sequence[str]]) -> LexicalSegment:
+        """Postings of passages ``first, first + 1, ...`` (terms may come from a generator: the
+        postings are gathered in numpy blocks, so a million passages fit in memory)."""
+        blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        lengths: list[int] = []
         hashes: list[int] = []
         slots: list[int] = []
         tfs: list[int] = []
-        lengths = np.zeros(len(passages_terms), dtype=np.int32)
+
+        def flush() -> None:
+            if hashes:
+                blocks.append((np.array(hashes, dtype=np.uint64), np.array(slots, dtype=np.int32),
+                               np.array(tfs, dtype=np.float32)))
+                hashes.clear(), slots.clear(), tfs.clear()
+
         for i, toks in enumerate(passages_terms):
             # bm25s gave an empty passage one placeholder token: its length is 1, it matches nothing
-            lengths[i] = max(1, len(toks))
+            lengths.append(max(1, len(toks)))
             for t, n in Counter(toks).items():
                 hashes.append(term_hash(t))
                 slots.append(first + i)
                 tfs.append(n)
-        h = np.array(hashes, dtype=np.uint64)
-        s = np.array(slots, dtype=np.int64)
+            if len(hashes) > 2_000_000:
+                flush()
+        flush()
+        h = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, np.uint64)
+        s = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0, np.int32)
+        tf = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0, np.float32)
+        blocks.clear()
         order = np.lexsort((s, h))
-        h, s = h[order], s[order]
-        tf = np.array(tfs, dtype=np.float32)[order]
+        h, s, tf = h[order], s[order], tf[order]
+        del order
         uniq, starts = np.unique(h, return_index=True)
         indptr = np.append(starts, len(h)).astype(np.int64)
-        return cls(first, uniq, indptr, s, tf, lengths)
+        return cls(first, uniq, indptr, s, tf, np.array(lengths, dtype=np.int32))
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -109,14 +124,14 @@ class LexicalIndex:
         self._norm = (k1 * ((1 - b) + b * lengths / avgdl)).astype(np.float32)
 
     @classmethod
-    def build(cls, passages_terms: list[list[str]], *, k1: float, b: float) -> LexicalIndex:
+    def build(cls, passages_terms: Iterable[Sequence[str]], *, k1: float, b: float) -> LexicalIndex:
         seg = LexicalSegment.build(0, passages_terms)
-        return cls([seg], np.ones(len(passages_terms), dtype=bool), k1=k1, b=b)
+        return cls([seg], np.ones(len(seg), dtype=bool), k1=k1, b=b)
 
-    def extended(self, passages_terms: list[list[str]], dead: Sequence[int] = ()) -> tuple[LexicalIndex, LexicalSegment]:
+    def extended(self, passages_terms: Iterable[Sequence[str]], dead: Sequence[int] = ()) -> tuple[LexicalIndex, LexicalSegment]:
         """This index with a new segment of passages appended and the slots ``dead`` deleted."""
         seg = LexicalSegment.build(self.size, passages_terms)
-        live = np.concatenate([self.live, np.ones(len(passages_terms), dtype=bool)])
+        live = np.concatenate([self.live, np.ones(len(seg), dtype=bool)])
         live[np.asarray(list(dead), dtype=np.int64)] = False
         return LexicalIndex(self.segments + [seg], live, k1=self.k1, b=self.b), seg
 
