@@ -452,6 +452,10 @@ def _build(folder: Path, roots: list[Path], config: Config, *, previous: Index |
     # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
     encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                            config.int8_queries)
+    if (previous is not None and not full and not plan.new_docs and not plan.dead
+            and sorted(plan.excluded) == previous.manifest.get("excluded", [])
+            and plan.roots == previous.manifest.get("roots", [])):
+        return _reported(previous, plan, t0)  # nothing changed: nothing is written
     if previous is not None and not full:
         slots_after = previous._retriever.chunks.live.size
         dead_after = int((~previous._retriever.chunks.live).sum()) + sum(
