@@ -109,18 +109,19 @@ class PoolEncoder:
         return out
 
 
-def make_archive(folder: Path, passages: int, sentences: list[str], titles: list[str], seed: int = 5) -> int:
-    """Write about ``passages`` passages' worth of documents (~6 passages each); returns the file count."""
+def make_archive(folder: Path, passages: int, sentences: list[str], titles: list[str], seed: int = 5,
+                 per_doc: int = 6) -> int:
+    """Write about ``passages`` passages' worth of documents (~``per_doc`` passages each); returns the file count."""
     from rag.text import split_sentences  # noqa: F401  (the same splitter reads them back)
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    n_docs = max(1, passages // 6)
+    n_docs = max(1, passages // per_doc)
     for i in range(n_docs):
         sub = folder / f"{i // 1000:04d}"
         sub.mkdir(exist_ok=True)
         body = []
-        while sum(len(s) for s in body) < 820:
+        while sum(len(s) for s in body) < 137 * per_doc:
             body.append(rng.choice(sentences))
         date = f"20{10 + rng.randrange(14)}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}"
         title = f"{rng.choice(titles)}：{body[0][:18]}"
@@ -172,7 +173,8 @@ def _disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
-def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[str], n_questions: int) -> dict:
+def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[str], n_questions: int,
+             per_doc: int = 6) -> dict:
     import rag
     import rag.index
     from rag.config import Config
@@ -187,7 +189,7 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
     src, idx = work / f"src-{size}", work / f"idx-{size}"
     if not src.exists():
         t = time.perf_counter()
-        files = make_archive(src, size, sentences, titles)
+        files = make_archive(src, size, sentences, titles, per_doc=per_doc)
         print(f"[{size}] archive: {files} files in {time.perf_counter() - t:.0f} s", flush=True)
     if idx.exists():
         shutil.rmtree(idx)
@@ -291,6 +293,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/scale"))
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--questions", type=int, default=200)
+    ap.add_argument("--doc-passages", type=int, default=6, help="passages per generated document")
     ap.add_argument("--pool", type=int, default=12_000, help="pool sentences embedded with the real model")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -298,7 +301,7 @@ def main() -> None:
     vectors = _sentence_vectors(pool[0], args.work)
     questions = pool[2][:]
     random.Random(3).shuffle(questions)
-    rows = [run_size(s, args.work, pool, vectors, questions, args.questions) for s in args.sizes]
+    rows = [run_size(s, args.work, pool, vectors, questions, args.questions, args.doc_passages) for s in args.sizes]
     print(f"\n{'passages':>9} {'build s':>8} {'add s':>6} {'chg s':>6} {'del s':>6} {'open s':>6} {'RSS MB':>7} "
           f"{'disk MB':>7} {'srch p50/95':>12} {'ask p50/95':>11}  dense")
     for r in rows:

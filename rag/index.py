@@ -507,8 +507,9 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
+        at = {t: n for n, t in enumerate(unique)}
         vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"), config.int8_passages)[
-            [{t: n for n, t in enumerate(unique)}[texts[i]] for i in todo]]
+            [at[texts[i]] for i in todo]]
     return vectors
 
 
