@@ -662,8 +662,7 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
         all_docs[i] = None
     vectors = _vectors(folder, config, encoder, all_docs.__getitem__, chunks,
                        _reusable(previous, plan.dead), previous, tick)
-    dead_passages = [p for i in plan.dead for p in
-                     np.flatnonzero(previous._retriever.chunks.doc_ids == i).tolist()]
+    dead_passages = np.flatnonzero(np.isin(previous._retriever.chunks.doc_ids, plan.dead)).tolist()
     texts = [passage_text(all_docs[c.doc_id], c) for c in chunks]
     lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
     ann = previous._retriever.dense.approximate
