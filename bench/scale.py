@@ -216,7 +216,7 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
     index.update(new)
     row["change_one_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    index.remove(new)
+    index.remove(new, delete_files=True)
     row["delete_one_s"] = round(time.perf_counter() - t, 3)
     row["segments_after"] = len(index.manifest["segments"])
     print(f"[{size}] add {row['add_one_s']} s, change {row['change_one_s']} s, delete {row['delete_one_s']} s",
