@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -89,11 +90,14 @@ def run_file(path: Path, args) -> dict[str, dict]:
     config = rag.Config().replace(**json.loads(args.config)) if args.config else rag.Config()
     sweep = [float(x) for x in args.sweep.split(",")] if args.sweep else []
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        (root / "corpus").mkdir()
+        root = args.keep / path.stem if args.keep else Path(scratch)
+        (root / "corpus").mkdir(parents=True, exist_ok=True)
         paths = write_corpus(contexts, root / "corpus")
         t = time.perf_counter()
-        index = rag.build_index(root / "corpus", root / "idx", config=config)
+        if args.keep and (root / "idx" / "manifest.json").exists() and not args.config:
+            index = rag.open_index(root / "idx")  # built by an earlier run (bench/answers.py --keep builds the same)
+        else:
+            index = rag.build_index(root / "corpus", root / "idx", config=config)
         build_s = time.perf_counter() - t
         size_mb = sum(p.stat().st_size for p in (root / "idx").rglob("*") if p.is_file()) / 1e6
         ranks, times = [], []
@@ -134,6 +138,7 @@ def _milvus_twin(index, root: Path):
     from rag.retrieve import passage_text
 
     config = index.config.replace(store="milvus", milvus_uri=str(root / "milvus.db"))
+    shutil.rmtree(root / "idx-milvus", ignore_errors=True)
     retr = index._retriever
     live = [i for i in range(len(retr.chunks)) if retr.chunks.live[i]]
     cache = EmbeddingCache(root / "idx-milvus", config.model, retr.dense.dim)
@@ -150,6 +155,7 @@ def main() -> None:
     ap.add_argument("--config", help='JSON of Config settings for the build, e.g. \'{"chunk_chars": 300}\'')
     ap.add_argument("--json", action="store_true", help="print JSON for machines")
     ap.add_argument("--milvus", action="store_true", help="also search the Milvus backend (Milvus Lite)")
+    ap.add_argument("--keep", type=Path, help="build each file's index here once and reuse it (as bench/answers.py)")
     args = ap.parse_args()
     results: dict[str, dict] = {}
     for f in args.files:

@@ -174,7 +174,7 @@ def _disk_mb(folder: Path) -> float:
 
 
 def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[str], n_questions: int,
-             per_doc: int = 6) -> dict:
+             per_doc: int = 6, reuse: bool = False) -> dict:
     import rag
     import rag.index
     from rag.config import Config
@@ -191,6 +191,11 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
         t = time.perf_counter()
         files = make_archive(src, size, sentences, titles, per_doc=per_doc)
         print(f"[{size}] archive: {files} files in {time.perf_counter() - t:.0f} s", flush=True)
+    if reuse and (idx / "manifest.json").exists():  # measure searching again (e.g. on an idle machine)
+        index = rag.open_index(idx)
+        row = {"target_passages": size, "documents": len(index), "passages": len(index._retriever.chunks),
+               "dense": index.manifest["dense"], "disk_mb": round(_disk_mb(idx)), "reused": True}
+        return _measure(row, size, idx, questions, n_questions)
     if idx.exists():
         shutil.rmtree(idx)
     t = time.perf_counter()
@@ -221,6 +226,12 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
     row["segments_after"] = len(index.manifest["segments"])
     print(f"[{size}] add {row['add_one_s']} s, change {row['change_one_s']} s, delete {row['delete_one_s']} s",
           flush=True)
+
+    return _measure(row, size, idx, questions, n_questions)
+
+
+def _measure(row: dict, size: int, idx: Path, questions: list[str], n_questions: int) -> dict:
+    import rag
 
     row.update(_open_probe(idx))
     print(f"[{size}] open {row['open_s']} s, RSS after open {row['rss_after_open_mb']} MB "
@@ -293,6 +304,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/scale"))
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--questions", type=int, default=200)
+    ap.add_argument("--reuse", action="store_true", help="open an index an earlier run built; measure search only")
     ap.add_argument("--doc-passages", type=int, default=6, help="passages per generated document")
     ap.add_argument("--pool", type=int, default=12_000, help="pool sentences embedded with the real model")
     args = ap.parse_args()
@@ -301,12 +313,13 @@ def main() -> None:
     vectors = _sentence_vectors(pool[0], args.work)
     questions = pool[2][:]
     random.Random(3).shuffle(questions)
-    rows = [run_size(s, args.work, pool, vectors, questions, args.questions, args.doc_passages) for s in args.sizes]
+    rows = [run_size(s, args.work, pool, vectors, questions, args.questions, args.doc_passages, args.reuse)
+            for s in args.sizes]
     print(f"\n{'passages':>9} {'build s':>8} {'add s':>6} {'chg s':>6} {'del s':>6} {'open s':>6} {'RSS MB':>7} "
           f"{'disk MB':>7} {'srch p50/95':>12} {'ask p50/95':>11}  dense")
     for r in rows:
-        print(f"{r['passages']:>9} {r['build_s']:>8} {r['add_one_s']:>6} {r['change_one_s']:>6} "
-              f"{r['delete_one_s']:>6} {r['open_s']:>6} {r['rss_after_open_mb']:>7} {r['disk_mb']:>7} "
+        print(f"{r['passages']:>9} {r.get('build_s', '-'):>8} {r.get('add_one_s', '-'):>6} "
+              f"{r.get('change_one_s', '-'):>6} {r.get('delete_one_s', '-'):>6} {r['open_s']:>6} {r['rss_after_open_mb']:>7} {r['disk_mb']:>7} "
               f"{r['search_p50_ms']:>5}/{r['search_p95_ms']:<6} {r['ask_p50_ms']:>4}/{r['ask_p95_ms']:<6} "
               f"{r['dense']['kind']}")
     if args.out:
