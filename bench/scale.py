@@ -176,7 +176,7 @@ def _disk_mb(folder: Path) -> float:
 def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[str], n_questions: int,
              per_doc: int = 6, reuse: bool = False) -> dict:
     import rag
-    import rag.index
+    import rag.build
     from rag.config import Config
     from rag.embed import load_encoder
 
@@ -184,7 +184,7 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
     c = Config()
     real = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
     fake = PoolEncoder(real, {s: i for i, s in enumerate(sentences)}, vectors)
-    rag.index.load_encoder = lambda *a, **k: fake  # noqa: the bench's passages get pooled vectors
+    rag.build.load_encoder = lambda *a, **k: fake  # noqa: the bench's passages get pooled vectors
 
     src, idx = work / f"src-{size}", work / f"idx-{size}"
     if not src.exists():

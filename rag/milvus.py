@@ -30,7 +30,7 @@ from rag.errors import RagError
 from rag.lexical import term_hash
 from rag.records import Document
 
-__all__ = ["MilvusPassages", "connect"]
+__all__ = ["MilvusPassages", "connect", "passages_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +175,11 @@ class MilvusPassages:
         slots = np.array(sorted(set(lex) | set(cos)), dtype=np.int64)
         return (slots, np.array([lex.get(int(s), 0.0) for s in slots], dtype=np.float32),
                 np.array([cos.get(int(s), -1.0) for s in slots], dtype=np.float32))
+
+
+def passages_for(config, manifest: dict) -> "MilvusPassages":
+    """The Milvus collection an index searches (the address recorded at build time; the token from ``config``)."""
+    record = manifest.get("milvus") or {}
+    uri = record.get("uri") or config.milvus_uri
+    return MilvusPassages(connect(uri, config.milvus_token), record.get("collection", ""),
+                          analyzer=record.get("analyzer", config.milvus_analyzer))

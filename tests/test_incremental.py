@@ -54,7 +54,7 @@ def _copy(src: Path, dest: Path, names) -> None:
 
 
 def test_steps_and_scratch_give_identical_results(archive, tmp_path, monkeypatch):
-    monkeypatch.setattr("rag.index._MAX_DEAD", 1.0)  # a small archive: keep the segments, however many slots die
+    monkeypatch.setattr("rag.build._MAX_DEAD", 1.0)  # a small archive: keep the segments, however many slots die
     root, _ = archive
     names = sorted(p.name for p in (root / "all").iterdir() if p.is_file())
     first, later = names[: len(names) // 2], names[len(names) // 2:]
@@ -129,7 +129,7 @@ def test_a_failed_update_leaves_the_index_as_it_was(seeds_dir, tmp_path, monkeyp
 
 
 def test_many_updates_are_compacted(seeds_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("rag.index._MAX_SEGMENTS", 3)
+    monkeypatch.setattr("rag.build._MAX_SEGMENTS", 3)
     src = tmp_path / "src"
     src.mkdir()
     files = sorted(seeds_dir.iterdir())

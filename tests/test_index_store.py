@@ -144,6 +144,7 @@ def test_dates_must_be_iso_and_empty_filters_say_so(seed_index):
 
 
 def test_a_build_loads_the_encoder_once(seeds_dir, tmp_path, monkeypatch):
+    import rag.build
     import rag.index
 
     calls = []
@@ -154,14 +155,16 @@ def test_a_build_loads_the_encoder_once(seeds_dir, tmp_path, monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(rag.index, "load_encoder", recording)
+    monkeypatch.setattr(rag.build, "load_encoder", recording)
     rag.build_index(sorted(seeds_dir.glob("*.txt"))[0], tmp_path / "idx", config=rag.Config(reader="rules"))
     assert len(calls) == 2 and calls[0] == calls[1]  # one cached encoder: the build's and the index's
 
 
 def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_path, monkeypatch):
+    import rag.build
     import rag.index
 
-    monkeypatch.setattr(rag.index, "_EMBED_BLOCK", 16)
+    monkeypatch.setattr(rag.build, "_EMBED_BLOCK", 16)
     config = rag.Config(reader="rules")
     encoder = rag.index.load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                      config.int8_queries)

@@ -1,0 +1,423 @@
+"""Writing an index: files -> what changed -> chunks, vectors, postings, signatures -> a segment or a whole index.
+
+A first build (and an index grown fragmented) is written whole, as one segment, and swapped in for
+the folder. An update with a previous index writes only what changed as one new segment and a new
+manifest (see rag.store). Either way the vectors an index already holds for the same passage text are
+reused, and an interrupted build's vectors come back from the embedding cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunk import chunk_document
+from rag.config import Config
+from rag.dense import Approximate, DenseIndex, train_approximate
+from rag.embed import load_encoder
+from rag.embed.cache import EmbeddingCache
+from rag.errors import RagError
+from rag.index import Index, Progress, open_index
+from rag.ingest import discover, file_hash, load_documents
+from rag.ingest.dedup import signatures, update_groups
+from rag.lexical import LexicalIndex
+from rag.milvus import passages_for
+from rag.records import BuildReport, Chunk, Document, Skipped
+from rag.retrieve import passage_text
+from rag.store import (SEGMENTS, TOKENIZER, append_segment, check_target, segment_name, write_index)
+from rag.text import terms
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["build"]
+
+
+def _check_sources_exist(roots: Sequence[Path]) -> None:
+    """At least one source must exist; the missing ones are reported with the skipped files."""
+    if roots and not any(Path(r).expanduser().exists() for r in roots):
+        names = ", ".join(str(r) for r in roots)
+        raise RagError(f"no such file or folder: {names}; check the path(s) (nothing was written)")
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+@dataclass
+class _Plan:
+    """What a write changes: previous slots kept and dropped, documents read anew, and the report's lists."""
+
+    keep: list[int]
+    dead: list[int]
+    new_docs: list[Document]
+    excluded: set[str]
+    roots: list[str]
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[Skipped]
+    warnings: tuple
+
+
+def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[str], force: set[str],
+          tick) -> _Plan:
+    """Find the files under ``roots``, compare their hashes with ``previous`` and read what changed."""
+    _check_sources_exist(roots)
+    roots_abs = [r.absolute() for r in roots]
+    files, skipped = discover(roots, max_files=config.max_files)
+    hashes = {}
+    for f in files:
+        try:
+            hashes[f] = file_hash(f)
+        except OSError as exc:
+            skipped.append(Skipped(str(f), f"cannot read ({exc.strerror}); check its permissions"))
+    files = [f for f in files if f in hashes]
+    # Files the user removed stay out of folder updates; naming one file itself brings it back.
+    named = {str(r) for r in roots_abs if r.is_file()}
+    excluded = (set(previous.manifest.get("excluded", [])) if previous else set()) - named | drop
+    files = [f for f in files if str(f.absolute()) not in excluded]
+
+    old_docs = previous._by_path if previous else {}
+    keep, dead, unchanged, updated, removed, to_read = [], [], [], [], [], []
+    current = {str(f) for f in files}
+    for path, slot in old_docs.items():
+        doc = previous._slots[slot]
+        if path in drop:
+            removed.append(path)
+            dead.append(slot)
+        elif path in current:
+            if doc.content_hash == hashes[Path(path)] and path not in force:
+                keep.append(slot)
+                unchanged.append(path)
+            else:
+                updated.append(path)
+                to_read.append(Path(path))
+        elif _under(path, roots_abs) and not Path(path).exists():
+            removed.append(path)
+            dead.append(slot)
+        else:
+            keep.append(slot)  # indexed from another folder, or still there but unreadable now
+    added = [f for f in files if str(f) not in old_docs]
+    to_read.extend(added)
+    loaded = load_documents(to_read, max_file_bytes=config.max_file_bytes, hashes=hashes, progress=tick("read"))
+    failed = {s.path for s in loaded.skipped}
+    for path in updated:  # a changed file that can no longer be read keeps its previous version
+        (keep if path in failed else dead).append(old_docs[path])
+    return _Plan(
+        keep=sorted(keep), dead=sorted(dead), new_docs=sorted(loaded.documents, key=lambda d: d.path),
+        excluded=excluded,
+        roots=sorted({str(r) for r in roots_abs} | set(previous.manifest.get("roots", []) if previous else [])),
+        added=[str(f) for f in added if str(f) not in failed], updated=[p for p in updated if p not in failed],
+        removed=removed, unchanged=unchanged, skipped=list(skipped) + list(loaded.skipped), warnings=loaded.warnings)
+
+
+_MAX_SEGMENTS = 16  # an update that would make more rewrites the index as one segment
+_MAX_DEAD = 0.3  # ... as does one after which more than this share of passage slots is deleted
+
+
+def build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
+           progress: Progress | None, drop: set[str] = frozenset(), force: set[str] = frozenset(),
+           full: bool = False) -> Index:
+    """Write the index of ``previous``'s documents plus what ``roots`` hold now.
+
+    ``drop``: indexed paths to take out (and keep out of later updates of their folder);
+    ``force``: indexed paths to read again although unchanged. With a ``previous`` index the
+    change is written as one new segment (only the changed files are chunked, embedded and
+    indexed); a first build, ``full``, or an index grown fragmented is written whole.
+    """
+    t0 = time.perf_counter()
+    check_target(folder)  # before any work: never replace what is not an index
+    tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
+    plan = _plan(roots, config, previous, set(drop), set(force), tick)
+    # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
+    encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
+                           config.int8_queries)
+    if (previous is not None and not full and not plan.new_docs and not plan.dead
+            and sorted(plan.excluded) == previous.manifest.get("excluded", [])
+            and plan.roots == previous.manifest.get("roots", [])):
+        return _reported(previous, plan, t0)  # nothing changed: nothing is written
+    if previous is not None and not full:
+        slots_after = previous._retriever.chunks.live.size
+        dead_after = int((~previous._retriever.chunks.live).sum()) + sum(
+            len(previous._retriever.chunks.of_document(i)) for i in plan.dead)
+        fragmented = (len(previous.manifest.get("segments", [])) + 1 > _MAX_SEGMENTS
+                      or dead_after > _MAX_DEAD * max(1, slots_after))
+        if not fragmented:
+            index = _append(folder, config, previous, plan, encoder, tick)
+            return _reported(index, plan, t0)
+    index = _write_whole(folder, config, previous, plan, encoder, tick)
+    return _reported(index, plan, t0)
+
+
+def _reported(index: Index, plan: _Plan, t0: float) -> Index:
+    groups = tuple(tuple(g) for g in index.manifest.get("duplicate_groups", []))
+    index.last_report = BuildReport(
+        added=tuple(plan.added), updated=tuple(plan.updated), removed=tuple(plan.removed),
+        unchanged=tuple(plan.unchanged), skipped=tuple(plan.skipped), warnings=plan.warnings,
+        documents=len(index), chunks=int(index._retriever.chunks.live.sum()), duplicate_groups=groups,
+        seconds=time.perf_counter() - t0)
+    return index
+
+
+def _chunks_of(docs: Sequence[Document], first_slot: int, config: Config) -> list[Chunk]:
+    out: list[Chunk] = []
+    for i, doc in enumerate(docs):
+        out.extend(chunk_document(doc, first_slot + i, chunk_chars=config.chunk_chars, overlap=config.chunk_overlap))
+    return out
+
+
+def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequence[Chunk],
+             reuse: dict[tuple[str, int, int], int], previous: Index | None, tick) -> np.ndarray:
+    """Vectors of ``chunks``: taken from ``previous`` where the same passage of the same text is
+    indexed there (``reuse``: key -> previous slot), from an interrupted build's cache, or embedded."""
+    texts = [passage_text(docs_by_slot(c.doc_id), c) for c in chunks]
+    vectors = np.zeros((len(chunks), encoder.dim), dtype=np.float32)
+    todo, found, found_at = [], [], []
+    for i, c in enumerate(chunks):
+        d = docs_by_slot(c.doc_id)
+        slot = reuse.get((d.content_hash + (d.title or ""), c.start, c.end))
+        if slot is not None:
+            found.append(i)
+            found_at.append(slot)
+        else:
+            todo.append(i)
+    if found:
+        vectors[found] = previous._retriever.dense.rows(found_at)
+    cache = EmbeddingCache(folder, config.model + (":int8" if config.int8_passages else ""), encoder.dim)
+    if todo:
+        # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
+        unique = list(dict.fromkeys(texts[i] for i in todo))
+        at = {t: n for n, t in enumerate(unique)}
+        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"), config.int8_passages)[
+            [at[texts[i]] for i in todo]]
+    return vectors
+
+
+def _reusable(previous: Index | None, slots: Sequence[int]) -> dict[tuple[str, int, int], int]:
+    """(content hash + title, start, end) -> passage slot, for the passages of ``slots``' documents
+    (vectors an index already holds for the same text)."""
+    if previous is None or not len(slots):
+        return {}
+    rows = previous._retriever.chunks.rows
+    out = {}
+    for p in np.flatnonzero(np.isin(rows[:, 0], list(slots))):
+        d = previous._slots[int(rows[p, 0])]
+        out[(d.content_hash + (d.title or ""), int(rows[p, 1]), int(rows[p, 2]))] = int(p)
+    return out
+
+
+def _prior_manifest(folder: Path) -> dict:
+    """The manifest of the index a build replaces ({} if none or unreadable)."""
+    try:
+        return json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _milvus_record(config: Config, folder: Path, generation: int) -> dict:
+    """Where an index's passages live in Milvus (kept in its manifest)."""
+    import re
+
+    uri = config.milvus_uri
+    if "://" not in uri:
+        uri = str(Path(uri).expanduser().absolute())  # a Milvus Lite file, wherever the index is opened from
+    prefix = config.milvus_collection or "rag_" + re.sub(r"\W", "_", Path(folder).absolute().name, flags=re.ASCII)
+    return {"uri": uri, "collection": f"{prefix}_g{generation}", "analyzer": config.milvus_analyzer}
+
+
+def _signatures(index: Index) -> np.ndarray:
+    """MinHash signatures of every document slot of ``index`` (from its segments)."""
+    parts = [np.load(index.folder / SEGMENTS / seg["name"] / "minhash.npy", mmap_mode="r", allow_pickle=False)
+             for seg in index.manifest.get("segments", [])]
+    return np.concatenate(parts) if parts else np.zeros((0, 128), np.uint64)
+
+
+def _manifest(config: Config, encoder, plan: _Plan, documents: Sequence[Document | None], chunks: int,
+              groups: list[list[str]], dense: dict, generation: int = 1) -> dict:
+    live = [d for d in documents if d is not None]
+    return {
+        "model": {"name": config.model, "dim": encoder.dim},
+        "tokenizer": TOKENIZER,
+        "config": config.to_dict(),
+        "counts": {"documents": len(live), "chunks": chunks},
+        "files": {d.path: d.content_hash for d in live},
+        "duplicate_groups": groups,
+        "excluded": sorted(plan.excluded),
+        "roots": plan.roots,
+        "dense": dense,
+        "generation": generation,
+    }
+
+
+def _approximate_for(vectors: np.ndarray, config: Config, tick=None):
+    """An approximate index over ``vectors`` (slots 0..n-1) when there are more than the exact limit."""
+    if len(vectors) <= config.exact_limit:
+        return None
+    nlist = config.ann_lists or int(min(65536, max(64, 4 * np.sqrt(len(vectors)))))
+    ann = train_approximate(vectors, nlist=nlist, nprobe=config.ann_probes)
+    for b in range(0, len(vectors), 65536):
+        ann.add(vectors[b:b + 65536], b)
+    return ann
+
+
+def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Plan, encoder, tick) -> Index:
+    """One segment holding every live document, swapped in place of the folder."""
+    kept = [previous._slots[i] for i in plan.keep] if previous else []
+    documents = sorted(kept + plan.new_docs, key=lambda d: d.path)
+    chunks = _chunks_of(documents, 0, config)
+    vectors = _vectors(folder, config, encoder, documents.__getitem__, chunks, _reusable(previous, plan.keep),
+                       previous, tick)
+    texts = [passage_text(documents[c.doc_id], c) for c in chunks]
+    lexical = LexicalIndex.build((terms(t) for t in texts), k1=config.bm25_k1, b=config.bm25_b)
+    old_sig = {}
+    if previous is not None and plan.keep:
+        sig = _signatures(previous)
+        old_sig = {previous._slots[i].path: sig[i] for i in plan.keep}
+    sigs = np.zeros((len(documents), 128), dtype=np.uint64)
+    fresh = [i for i, d in enumerate(documents) if d.path not in old_sig]
+    for i, d in enumerate(documents):
+        if d.path in old_sig:
+            sigs[i] = old_sig[d.path]
+    if fresh:
+        sigs[fresh] = signatures([documents[i].text for i in fresh])
+    groups = update_groups(sigs, np.ones(len(documents), dtype=bool), [], range(len(documents)))
+    ann = _approximate_for(vectors, config, tick)
+    dense_info = {"kind": "exact"} if ann is None else {"kind": "ivf-sq8", "file": "dense/ann-000001.faiss",
+                                                        "lists": int(ann.index.nlist)}
+    prior = previous.manifest if previous else _prior_manifest(folder)  # a rebuild over an index: its successor
+    generation = prior.get("generation", 1) + 1 if prior else 1
+    manifest = _manifest(config, encoder, plan, documents, len(chunks),
+                         [[documents[i].path for i in g] for g in groups], dense_info, generation)
+    seg = segment_name(1)
+    remote = None
+    if config.store == "milvus":  # a new collection, switched to with the folder, the old one dropped after
+        manifest["milvus"] = _milvus_record(config, folder, generation)
+        remote = passages_for(config, manifest)
+        remote.create(encoder.dim, k1=config.bm25_k1, b=config.bm25_b)
+        remote.add(0, [documents[c.doc_id] for c in chunks], [c.doc_id for c in chunks], texts,
+                   (terms(t) for t in texts), vectors)
+
+    def save_parts(tmp: Path) -> None:
+        lexical.segments[0].save(tmp / SEGMENTS / seg / "bm25")
+        np.save(tmp / SEGMENTS / seg / "vectors.npy", vectors, allow_pickle=False)
+        np.save(tmp / SEGMENTS / seg / "minhash.npy", sigs, allow_pickle=False)
+        if ann is not None:
+            (tmp / "dense").mkdir()
+            ann.save(tmp / dense_info["file"])
+
+    try:
+        write_index(folder, manifest=manifest, documents=documents, chunks=chunks, save_parts=save_parts)
+    except BaseException:
+        if remote is not None:
+            remote.drop()
+        raise
+    EmbeddingCache(folder, config.model, encoder.dim).clear()  # the vectors are in the index now
+    old = (prior.get("milvus") or {}).get("collection") if prior else None
+    if old and old != (manifest.get("milvus") or {}).get("collection"):
+        try:
+            passages_for(config, prior).drop()
+        except RagError as exc:
+            logger.warning("could not drop the replaced Milvus collection %s: %s", old, exc)
+    return open_index(folder, config=config)
+
+
+def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder, tick) -> Index:
+    """The change as one new segment: only the new documents are chunked, embedded and indexed."""
+    slots = list(previous._slots)
+    first_doc = len(slots)
+    docs = plan.new_docs
+    chunks = _chunks_of(docs, first_doc, config)
+    all_docs = slots + list(docs)
+    for i in plan.dead:
+        all_docs[i] = None
+    vectors = _vectors(folder, config, encoder, all_docs.__getitem__, chunks,
+                       _reusable(previous, plan.dead), previous, tick)
+    dead_passages = np.flatnonzero(np.isin(previous._retriever.chunks.doc_ids, plan.dead)).tolist()
+    texts = [passage_text(all_docs[c.doc_id], c) for c in chunks]
+    lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
+    ann = previous._retriever.dense.approximate
+    if ann is not None:
+        ann = Approximate.load(previous.folder / previous.manifest["dense"]["file"], ann.nprobe)  # a copy to change
+    dense = DenseIndex(previous._retriever.dense.parts, previous._retriever.dense.live, ann).extended(
+        vectors, dead_passages)
+    if dense.approximate is None and int(dense.live.sum()) > config.exact_limit:
+        return _write_whole(folder, config, previous, plan, encoder, tick)  # grown past the exact limit
+    new_sigs = signatures([d.text for d in docs]) if docs else np.zeros((0, 128), np.uint64)
+    sigs = np.concatenate([_signatures(previous), new_sigs])
+    live_docs = np.array([d is not None for d in all_docs], dtype=bool)
+    old_groups = [[previous._by_path[p] for p in g if p in previous._by_path]
+                  for g in previous.manifest.get("duplicate_groups", [])]
+    groups = update_groups(sigs, live_docs, old_groups, range(first_doc, len(all_docs)))
+    generation = previous.manifest.get("generation", 1) + 1  # names files that replace older ones
+    dense_info = dict(previous.manifest.get("dense", {"kind": "exact"}))
+    replace = []
+    if dense.approximate is not None:
+        dense_info["file"] = f"dense/ann-{generation:06d}.faiss"
+        replace.append(dense_info["file"])
+    manifest = _manifest(config, encoder, plan, all_docs, int(dense.live.sum()),
+                         [[all_docs[i].path for i in g] for g in groups], dense_info)
+    manifest["deleted"] = sorted(set(previous.manifest.get("deleted", [])) | set(plan.dead))
+    manifest["generation"] = generation
+    rows = np.array([[c.doc_id, c.start, c.end] for c in chunks], dtype=np.int64).reshape(-1, 3)
+
+    def save_parts(seg: Path, index_folder: Path) -> None:
+        segment.save(seg / "bm25")
+        np.save(seg / "vectors.npy", vectors, allow_pickle=False)
+        np.save(seg / "minhash.npy", new_sigs, allow_pickle=False)
+        if dense.approximate is not None:
+            (index_folder / "dense").mkdir(exist_ok=True)
+            dense.approximate.save(index_folder / dense_info["file"])
+
+    remote = previous._retriever.remote
+    if remote is not None:  # rows past the old manifest's slots stay unseen until the manifest names them
+        manifest["milvus"] = previous.manifest["milvus"]
+        remote.add(len(previous._retriever.chunks), [all_docs[c.doc_id] for c in chunks], [c.doc_id for c in chunks],
+                   texts, [terms(t) for t in texts], vectors)
+    written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts,
+                             replace=replace)
+    if remote is not None and dead_passages:
+        remote.delete(dead_passages)  # after the switch: readers of the old manifest still find them
+    EmbeddingCache(folder, config.model, encoder.dim).clear()
+    # the new index from what is in memory already (reading the folder again would cost as much as the archive)
+    return Index(folder, written, all_docs, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
+                 dense, config)
+
+
+_EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
+
+
+def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress, int8: bool = False) -> np.ndarray:
+    """Vectors of ``texts``: those an interrupted earlier build computed come from ``cache``; the rest
+    are embedded in blocks, each saved to the cache before the next starts."""
+    known = cache.load()
+    keys = [cache.key(t) for t in texts]
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    missing = []
+    for i, k in enumerate(keys):
+        if k in known:
+            out[i] = known[k]
+        else:
+            missing.append(i)
+    if len(missing) < len(texts):
+        logger.info("embedding cache: %d of %d passages already embedded", len(texts) - len(missing), len(texts))
+    done = len(texts) - len(missing)
+    for b in range(0, len(missing), _EMBED_BLOCK):
+        block = missing[b : b + _EMBED_BLOCK]
+        at = done + b
+
+        def tick(n: int, total: int, at: int = at) -> None:
+            if progress:
+                progress(at + n, len(texts))
+
+        out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick,
+                                             **({"int8": True} if int8 else {}))
+        cache.add([keys[i] for i in block], out[block])
+    return out
