@@ -1,4 +1,4 @@
-"""Stage 2b: group reposts of the same story (MinHash over character 5-grams, datasketch).
+"""Stage 2b: group reposts of the same story (MinHash over character 5-grams).
 
 Reposts differ in their headers, footers and a few edited words; their bodies
 share most 5-character shingles. Documents whose estimated Jaccard similarity
@@ -23,21 +23,42 @@ _SHINGLE = 5
 _PERM = 128
 
 
-def _shingles(text: str) -> set[bytes]:
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """128 multiply-shift hash functions ``(a * h + b) >> 32`` (a odd; fixed seed: every build agrees)."""
+    rng = np.random.default_rng(20240101)
+    a = rng.integers(1, 1 << 63, size=_PERM, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=_PERM, dtype=np.uint64)
+    return a, b
+
+
+def _signature(text: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MinHash of a text's character 5-gram shingles (script-folded, spaces removed), all in numpy:
+    each shingle's 32-bit hash is a polynomial of its code points, permuted by 128 multiply-shift
+    hashes. Several times faster than datasketch's SHA-1 per shingle and modulo-prime permutations."""
     t = "".join(ch for ch in fold(text) if not ch.isspace())
-    return {t[i : i + _SHINGLE].encode("utf-8") for i in range(max(1, len(t) - _SHINGLE + 1))}
+    codes = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < _SHINGLE:
+        codes = np.concatenate([codes, np.zeros(_SHINGLE - len(codes), np.uint64)])
+    n = len(codes) - _SHINGLE + 1
+    with np.errstate(over="ignore"):
+        h = np.zeros(n, dtype=np.uint64)
+        for j in range(_SHINGLE):
+            h = h * _MIX + codes[j:j + n]
+        h = np.unique((h ^ (h >> np.uint64(29))) & _MAX_HASH)
+        return np.min((np.outer(h, a) + b) >> np.uint64(32), axis=0)
 
 
 def signatures(texts: Sequence[str]) -> np.ndarray:
     """MinHash signatures of ``texts`` (uint64, one row of 128 per text), kept in the index so that
     an update compares only the new documents with the rest."""
-    from datasketch import MinHash
-
+    a, b = _permutations()
     out = np.zeros((len(texts), _PERM), dtype=np.uint64)
     for i, text in enumerate(texts):
-        m = MinHash(num_perm=_PERM)
-        m.update_batch(list(_shingles(text)))
-        out[i] = m.hashvalues
+        out[i] = _signature(text, a, b)
     return out
 
 
