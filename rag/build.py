@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.chunk import chunk_document
 from rag.config import Config
-from rag.dense import Approximate, DenseIndex, train_approximate
+from rag.dense import train_approximate
 from rag.embed import load_encoder
 from rag.embed.cache import EmbeddingCache
 from rag.errors import RagError
@@ -121,6 +121,7 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
 
 _MAX_SEGMENTS = 16  # an update that would make more rewrites the index as one segment
 _MAX_DEAD = 0.3  # ... as does one after which more than this share of passage slots is deleted
+_MAX_UNCOVERED = 0.1  # ... or one after which this share of passages is outside the approximate index
 
 
 def build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
@@ -289,11 +290,12 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
     if fresh:
         sigs[fresh] = signatures([documents[i].text for i in fresh])
     groups = update_groups(sigs, np.ones(len(documents), dtype=bool), [], range(len(documents)))
-    ann = _approximate_for(vectors, config, tick)
-    dense_info = {"kind": "exact"} if ann is None else {"kind": "ivf-sq8", "file": "dense/ann-000001.faiss",
-                                                        "lists": int(ann.index.nlist)}
     prior = previous.manifest if previous else _prior_manifest(folder)  # a rebuild over an index: its successor
     generation = prior.get("generation", 1) + 1 if prior else 1
+    ann = _approximate_for(vectors, config, tick)
+    dense_info = {"kind": "exact"} if ann is None else {
+        "kind": "ivf-sq8", "file": f"dense/ann-{generation:06d}.faiss", "lists": int(ann.index.nlist),
+        "covered": len(vectors)}
     manifest = _manifest(config, encoder, plan, documents, len(chunks),
                          [[documents[i].path for i in g] for g in groups], dense_info, generation)
     seg = segment_name(1)
@@ -343,13 +345,13 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     dead_passages = np.flatnonzero(np.isin(previous._retriever.chunks.doc_ids, plan.dead)).tolist()
     texts = [passage_text(all_docs[c.doc_id], c) for c in chunks]
     lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
-    ann = previous._retriever.dense.approximate
-    if ann is not None:
-        ann = Approximate.load(previous.folder / previous.manifest["dense"]["file"], ann.nprobe)  # a copy to change
-    dense = DenseIndex(previous._retriever.dense.parts, previous._retriever.dense.live, ann).extended(
-        vectors, dead_passages)
+    # the approximate index is left as it is: it covers the slots of the last whole write, deleted ones
+    # are masked, and the passages added since are searched exactly beside it (few, by construction)
+    dense = previous._retriever.dense.extended(vectors, dead_passages)
     if dense.approximate is None and int(dense.live.sum()) > config.exact_limit:
         return _write_whole(folder, config, previous, plan, encoder, tick)  # grown past the exact limit
+    if dense.approximate is not None and dense.size - dense.covered > _MAX_UNCOVERED * max(1, dense.covered):
+        return _write_whole(folder, config, previous, plan, encoder, tick)  # too much searched exactly
     new_sigs = signatures([d.text for d in docs]) if docs else np.zeros((0, 128), np.uint64)
     sigs = np.concatenate([_signatures(previous), new_sigs])
     live_docs = np.array([d is not None for d in all_docs], dtype=bool)
@@ -358,10 +360,6 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     groups = update_groups(sigs, live_docs, old_groups, range(first_doc, len(all_docs)))
     generation = previous.manifest.get("generation", 1) + 1  # names files that replace older ones
     dense_info = dict(previous.manifest.get("dense", {"kind": "exact"}))
-    replace = []
-    if dense.approximate is not None:
-        dense_info["file"] = f"dense/ann-{generation:06d}.faiss"
-        replace.append(dense_info["file"])
     manifest = _manifest(config, encoder, plan, all_docs, int(dense.live.sum()),
                          [[all_docs[i].path for i in g] for g in groups], dense_info)
     manifest["deleted"] = sorted(set(previous.manifest.get("deleted", [])) | set(plan.dead))
@@ -372,17 +370,13 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
         segment.save(seg / "bm25")
         np.save(seg / "vectors.npy", vectors, allow_pickle=False)
         np.save(seg / "minhash.npy", new_sigs, allow_pickle=False)
-        if dense.approximate is not None:
-            (index_folder / "dense").mkdir(exist_ok=True)
-            dense.approximate.save(index_folder / dense_info["file"])
 
     remote = previous._retriever.remote
     if remote is not None:  # rows past the old manifest's slots stay unseen until the manifest names them
         manifest["milvus"] = previous.manifest["milvus"]
         remote.add(len(previous._retriever.chunks), [all_docs[c.doc_id] for c in chunks], [c.doc_id for c in chunks],
                    texts, [terms(t) for t in texts], vectors)
-    written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts,
-                             replace=replace)
+    written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts)
     if remote is not None and dead_passages:
         remote.delete(dead_passages)  # after the switch: readers of the old manifest still find them
     EmbeddingCache(folder, config.model, encoder.dim).clear()

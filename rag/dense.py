@@ -39,6 +39,7 @@ class Approximate:
         return ids[0][ids[0] >= 0]
 
     def add(self, vectors: np.ndarray, first_slot: int) -> None:
+        """Index ``vectors`` as slots ``first_slot ..`` (a whole build adds every live vector)."""
         if len(vectors):
             ids = np.arange(first_slot, first_slot + len(vectors), dtype=np.int64)
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
@@ -78,12 +79,16 @@ def train_approximate(vectors: np.ndarray, *, nlist: int, nprobe: int, seed: int
 class DenseIndex:
     """Vectors by passage slot (segment after segment), a live mask, and optionally an approximate index."""
 
-    def __init__(self, parts: Sequence[np.ndarray], live: np.ndarray, approximate: Approximate | None = None) -> None:
+    def __init__(self, parts: Sequence[np.ndarray], live: np.ndarray, approximate: Approximate | None = None,
+                 covered: int | None = None) -> None:
+        """``covered``: the approximate index holds slots ``0 .. covered - 1``; later ones (added by
+        updates since) are searched exactly beside it."""
         import torch
 
         self.parts = list(parts)
         self.live = np.asarray(live, dtype=bool)
         self.approximate = approximate
+        self.covered = len(self.live) if covered is None else covered
         self._offsets = np.cumsum([0] + [len(p) for p in self.parts])
         if self._offsets[-1] != len(self.live):
             raise ValueError(f"dense segments hold {self._offsets[-1]} vectors, the live mask {len(self.live)}")
@@ -105,15 +110,11 @@ class DenseIndex:
 
     def extended(self, vectors: np.ndarray, dead: Sequence[int] = ()) -> DenseIndex:
         """This index with ``vectors`` appended as a new segment and the slots ``dead`` deleted
-        (the approximate index, if any, is changed in place: add and remove by id)."""
+        (the approximate index is not touched: dead slots are masked, new ones searched exactly)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         live = np.concatenate([self.live, np.ones(len(vectors), dtype=bool)])
-        dead = np.asarray(list(dead), dtype=np.int64)
-        live[dead] = False
-        if self.approximate is not None:
-            self.approximate.remove(dead)
-            self.approximate.add(vectors, self.size)
-        return DenseIndex(self.parts + [vectors], live, self.approximate)
+        live[np.asarray(list(dead), dtype=np.int64)] = False
+        return DenseIndex(self.parts + [vectors], live, self.approximate, self.covered)
 
     @property
     def size(self) -> int:
@@ -155,8 +156,16 @@ class DenseIndex:
     def candidates(self, query: np.ndarray, k: int) -> np.ndarray:
         """Slots of the (about) ``k`` nearest live passages, from the approximate index."""
         assert self.approximate is not None
-        ids = self.approximate.search(query, k)
-        return ids[self.live[ids]]
+        dead = len(self.live) - int(self.live.sum())
+        ids = self.approximate.search(query, k + min(dead, k))  # dead slots come back too; ask for more
+        ids = ids[self.live[ids]][:k]
+        if self.covered < self.size:  # passages added since the approximate index was built
+            extra = np.arange(self.covered, self.size)
+            extra = extra[self.live[extra]]
+            if len(extra):
+                cos = self.cosines(query, extra)
+                ids = np.concatenate([ids, extra[np.argsort(-cos)[:k]]])
+        return ids
 
     def sample_median(self, query: np.ndarray) -> float:
         """The median cosine of a fixed sample of live passages (stands for all of them)."""

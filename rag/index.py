@@ -400,7 +400,8 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
         dense_info = stored.manifest.get("dense", {"kind": "exact"})
         ann = (Approximate.load(folder / dense_info["file"], built.ann_probes)
                if dense_info.get("kind") != "exact" else None)
-        dense = DenseIndex([DenseIndex.load_part(d / "vectors.npy") for d in slots.segments], live, ann)
+        dense = DenseIndex([DenseIndex.load_part(d / "vectors.npy") for d in slots.segments], live, ann,
+                           dense_info.get("covered"))
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexFormatError(f"{folder} is damaged ({exc}); rebuild it with `rag build`") from exc
     index = Index(folder, stored.manifest, slots.documents, slots.rows, lexical, dense, built)

@@ -245,16 +245,15 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
 
 
 def append_segment(folder: Path, *, manifest: dict, documents: Sequence[Document], rows: np.ndarray,
-                   save_parts, replace: Sequence[str] = ()) -> dict:
+                   save_parts) -> dict:
     """Add one segment to the index at ``folder`` and switch to ``manifest`` (an update).
 
     The segment is written to a temporary folder inside ``segments/``, fsynced and renamed
     into place; then the new manifest (``manifest`` plus the segment and every part's size and
     hash) is written beside the old one and renamed over it, the moment the update takes
     effect. ``save_parts(segment_folder, index_folder)`` writes the segment's vectors,
-    postings and signatures, and any file of ``replace`` (relative paths, e.g. an approximate
-    dense index written under a new name). Parts the new manifest no longer names are deleted
-    last. Returns the manifest written. The caller holds the writer lock.
+    postings and signatures. Parts the new manifest no longer names are deleted last. Returns
+    the manifest written. The caller holds the writer lock.
     """
     folder = Path(folder)
     old = read_manifest(folder)
@@ -274,19 +273,12 @@ def append_segment(folder: Path, *, manifest: dict, documents: Sequence[Document
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    # a replaced file's folder (dense/) keeps no older version
-    gone = tuple(r.rsplit("/", 1)[0] + "/" for r in replace)
-    parts = {k: v for k, v in old.get("parts", {}).items() if not (gone and k.startswith(gone))}
+    parts = dict(old.get("parts", {}))
     prefix = f"{SEGMENTS}/{name}/"
     for p in sorted((seg_dir / name).rglob("*")) if documents else ():
         if p.is_file():
             parts[prefix + p.relative_to(seg_dir / name).as_posix()] = {"bytes": p.stat().st_size,
                                                                       "sha256": file_hash(p)}
-    for rel in replace:
-        p = folder / rel
-        if p.is_file():
-            _fsync_file(p)
-            parts[rel] = {"bytes": p.stat().st_size, "sha256": file_hash(p)}
     segments = list(manifest.get("segments", old.get("segments", [])))
     if documents:  # a change that only deletes adds no segment
         segments.append({"name": name, "documents": len(documents),

@@ -158,12 +158,21 @@ def test_approximate_dense_index_above_the_exact_limit(archive, tmp_path):
     # an update adds and removes vectors by id in the approximate index
     victim = sorted(p for p in src.iterdir() if p.suffix == ".txt")[0]
     victim.unlink()
+    ann_file = tmp_path / "ivf" / index.manifest["dense"]["file"]
+    before = ann_file.stat().st_mtime_ns
+    (src / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     index.update(src)
-    assert index.manifest["dense"]["file"] != "dense/ann-000001.faiss"
+    # the approximate index is not rewritten: deleted slots are masked, the new passages searched exactly
+    assert ann_file.stat().st_mtime_ns == before and index.manifest["dense"]["file"] == ann_file.name.join(["dense/", ""])
     reopened = rag.open_index(tmp_path / "ivf")
-    assert reopened._retriever.dense.approximate.ntotal == len(reopened.chunks)
-    assert sorted((tmp_path / "ivf" / "dense").iterdir()) == [tmp_path / "ivf" / reopened.manifest["dense"]["file"]]
+    dense = reopened._retriever.dense
+    assert dense.covered < dense.size
     assert all(h.path != str(victim.absolute()) for q in QUERIES for h in reopened.search(q, k=5))
+    assert reopened.search("新闻发布会 法律监督", k=1)[0].path.endswith("new.txt")
+    # a whole rebuild covers everything again
+    rebuilt = rag.build_index(src, tmp_path / "ivf", config=config)
+    assert rebuilt._retriever.dense.covered == rebuilt._retriever.dense.size
+    assert sorted(p.name for p in (tmp_path / "ivf" / "dense").iterdir()) == [rebuilt.manifest["dense"]["file"][6:]]
 
 
 def test_lexical_segments_score_like_one_index():
