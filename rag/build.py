@@ -45,9 +45,9 @@ def _check_sources_exist(roots: Sequence[Path]) -> None:
         raise RagError(f"no such file or folder: {names}; check the path(s) (nothing was written)")
 
 
-def _under(path: str, roots: Sequence[Path]) -> bool:
-    p = Path(path)
-    return any(p == r or r in p.parents for r in roots)
+def _under(path: str, roots: Sequence[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or inside one (string prefixes: this runs once per indexed file)."""
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
 @dataclass
@@ -72,6 +72,7 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
     """Find the files under ``roots``, compare their hashes with ``previous`` and read what changed."""
     _check_sources_exist(roots)
     roots_abs = [r.absolute() for r in roots]
+    root_names = [str(r) for r in roots_abs]
     files, skipped = discover(roots, max_files=config.max_files)
     hashes = {}
     for f in files:
@@ -100,7 +101,7 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
             else:
                 updated.append(path)
                 to_read.append(Path(path))
-        elif _under(path, roots_abs) and not Path(path).exists():
+        elif _under(path, root_names) and not Path(path).exists():
             removed.append(path)
             dead.append(slot)
         else:
