@@ -159,7 +159,11 @@ def main() -> None:
     args = ap.parse_args()
     results: dict[str, dict] = {}
     for f in args.files:
-        results.update(run_file(f, args))
+        done = run_file(f, args)
+        results.update(done)
+        if not args.json:  # each file's figures as soon as they exist (a run over both files is long)
+            for name, r in done.items():
+                print(f"{name}: R@1 {r['R@1']:.3f} R@5 {r['R@5']:.3f} MRR {r['MRR']:.3f}", flush=True)
     if args.json:
         print(json.dumps(results, indent=1, ensure_ascii=False))
         return
