@@ -41,8 +41,10 @@ def test_load_squad(tmp_path):
 def test_run_file_on_tiny_corpus(tmp_path):
     f = tmp_path / "tiny.json"
     f.write_text(json.dumps(TINY, ensure_ascii=False), encoding="utf-8")
-    out = run_file(f, Namespace(limit=None, sweep="0,1", config=None))
+    out = run_file(f, Namespace(limit=None, sweep="0,1", config=None, keep=None, milvus=True))
     default = out["tiny.json default (w=0.4)"]
     assert default["R@1"] == 1.0 and default["MRR"] == 1.0 and default["documents"] == 4
     assert out["tiny.json w=0.0"]["R@1"] == 1.0
     assert default["p95_ms"] >= default["p50_ms"] > 0
+    # the same questions on the Milvus backend (Milvus Lite), with the files backend's vectors
+    assert out["tiny.json milvus-lite"]["R@1"] == default["R@1"]
