@@ -136,15 +136,12 @@ def _fsync_tree(root: Path) -> None:
     """Flush every file and folder under ``root`` to disk, so a crash after the swap finds whole files."""
     for dirpath, _, filenames in os.walk(root):
         for name in filenames:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
+            _fsync(Path(dirpath) / name)
+        _fsync(Path(dirpath))
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -238,7 +235,7 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
             if folder.exists():
                 folder.rmdir()  # empty, checked above
             tmp.rename(folder)
-        _fsync_dir(folder.parent)
+        _fsync(folder.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -297,17 +294,9 @@ def write_manifest(folder: Path, manifest: dict) -> None:
     """Replace ``manifest.json`` atomically (write beside it, fsync, rename, fsync the folder)."""
     tmp = folder / f"{_MANIFEST_TMP}{os.getpid()}"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_file(tmp)
+    _fsync(tmp)
     tmp.rename(folder / "manifest.json")
-    _fsync_dir(folder)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(folder)
 
 
 def _collect_garbage(folder: Path, manifest: dict) -> None:
