@@ -32,7 +32,7 @@ from rag.milvus import passages_for
 from rag.reader import load_reader
 from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
-from rag.store import TOKENIZER, Stored, check_target, read_manifest, read_slots, verify_parts, writer_lock
+from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.text import query_terms
 
 logger = logging.getLogger(__name__)
@@ -376,35 +376,35 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     built by another model or format is refused with a message saying what to do.
     """
     folder = Path(folder)
-    stored = read_manifest(folder)
-    verify_parts(folder, stored)
-    stored = Stored(stored, (), (), folder)
-    built = Config.from_dict(stored.manifest.get("config", {}))
+    manifest = read_manifest(folder)
+    verify_parts(folder, manifest)
+    built = Config.from_dict(manifest.get("config", {}))
     if config is not None and config.model != built.model:
         raise IndexFormatError(
             f"{folder} was built with model {built.model!r}, not {config.model!r}; "
             f"rebuild it with that model (`rag build SRC --index {folder}`) or open it without a model setting"
         )
-    if stored.manifest.get("tokenizer") != TOKENIZER:
+    if manifest.get("tokenizer") != TOKENIZER:
         raise IndexFormatError(f"{folder} was built with another tokenizer; rebuild it with `rag build`")
     # Build-time settings come from the manifest; query-time ones from ``config``, or from this
     # version's defaults (an index built before the reader existed still gets the reader).
     query = config if config is not None else Config()
     built = built.replace(**{name: getattr(query, name) for name in QUERY_TIME})
-    slots = read_slots(folder, stored.manifest)
+    slots = read_slots(folder, manifest)
+    firsts = np.cumsum([0] + [seg["chunks"] for seg in manifest.get("segments", [])])
     try:
         live_docs = np.array([d is not None for d in slots.documents], dtype=bool)
         live = live_docs[slots.rows[:, 0]] if len(slots.rows) else np.zeros(0, dtype=bool)
-        lexical = LexicalIndex([LexicalSegment.load(d / "bm25", 0) for d in slots.segments], live,
+        lexical = LexicalIndex([LexicalSegment.load(d / "bm25", int(f)) for d, f in zip(slots.segments, firsts)], live,
                                k1=built.bm25_k1, b=built.bm25_b)
-        dense_info = stored.manifest.get("dense", {"kind": "exact"})
+        dense_info = manifest.get("dense", {"kind": "exact"})
         ann = (Approximate.load(folder / dense_info["file"], built.ann_probes)
                if dense_info.get("kind") != "exact" else None)
         dense = DenseIndex([DenseIndex.load_part(d / "vectors.npy") for d in slots.segments], live, ann,
                            dense_info.get("covered"))
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexFormatError(f"{folder} is damaged ({exc}); rebuild it with `rag build`") from exc
-    index = Index(folder, stored.manifest, slots.documents, slots.rows, lexical, dense, built)
-    if index._retriever.encoder.dim != stored.manifest["model"]["dim"]:
+    index = Index(folder, manifest, slots.documents, slots.rows, lexical, dense, built)
+    if index._retriever.encoder.dim != manifest["model"]["dim"]:
         raise IndexFormatError(f"{folder}: model dimension differs from the manifest; rebuild it with `rag build`")
     return index
