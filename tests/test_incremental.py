@@ -163,7 +163,7 @@ def test_approximate_dense_index_above_the_exact_limit(archive, tmp_path):
     (src / "new.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     index.update(src)
     # the approximate index is not rewritten: deleted slots are masked, the new passages searched exactly
-    assert ann_file.stat().st_mtime_ns == before and index.manifest["dense"]["file"] == ann_file.name.join(["dense/", ""])
+    assert ann_file.stat().st_mtime_ns == before and index.manifest["dense"]["file"] == f"dense/{ann_file.name}"
     reopened = rag.open_index(tmp_path / "ivf")
     dense = reopened._retriever.dense
     assert dense.covered < dense.size
