@@ -4,7 +4,7 @@ Vectors are L2-normalised float32 rows, one ``vectors.npy`` per segment, opened 
 Below ``exact_limit`` live passages every question is scored against all of them (one
 matrix-vector product per segment; exact, and at these sizes faster than any approximate
 index). Above it, an inverted-file index with 8-bit scalar quantisation
-(``IndexIVFScalarQuantizer`` behind ``IndexIDMap`` semantics: ids are passage slots) proposes
+(``IndexIVFScalarQuantizer`` with ids: passage slots) proposes
 the candidates; their cosines are then recomputed exactly from the stored float vectors, so
 fusion sees the same numbers either way. The median cosine used to rescale scores comes from
 a fixed sample of live passages in that mode.
@@ -30,10 +30,6 @@ class Approximate:
         self.nprobe = nprobe
         index.nprobe = nprobe
 
-    @property
-    def ntotal(self) -> int:
-        return int(self.index.ntotal)
-
     def search(self, query: np.ndarray, k: int) -> np.ndarray:
         _, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         return ids[0][ids[0] >= 0]
@@ -43,10 +39,6 @@ class Approximate:
         if len(vectors):
             ids = np.arange(first_slot, first_slot + len(vectors), dtype=np.int64)
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-
-    def remove(self, slots: Sequence[int]) -> None:
-        if len(slots):
-            self.index.remove_ids(np.asarray(list(slots), dtype=np.int64))
 
     def save(self, path: Path) -> None:
         import faiss
@@ -97,11 +89,6 @@ class DenseIndex:
         # slows the next query's encoding about threefold on two cores (90 ms -> 34 ms).
         self._matrices = [torch.from_numpy(p) for p in self.parts if len(p)] if approximate is None else []
         self._sample: np.ndarray | None = None
-
-    @classmethod
-    def build(cls, vectors: np.ndarray) -> DenseIndex:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        return cls([vectors], np.ones(len(vectors), dtype=bool))
 
     @staticmethod
     def load_part(path: Path) -> np.ndarray:
