@@ -89,11 +89,10 @@ class Index:
         passages = Passages(self._slots, rows)
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
-        self._reader = (load_reader(config.reader_weights or None, config.reader_int8)
+        # one vocabulary table and tokenizer in memory for retrieval and reading when the
+        # reader's base is the retrieval model (bench/scale.py measures the resident memory)
+        self._reader = (load_reader(config.reader_weights or None, config.reader_int8, encoder)
                         if config.reader == "model" else None)
-        if self._reader is not None and self._reader.model.settings.base == config.model:
-            # one vocabulary table in memory for retrieval and reading (the reader's base is this model)
-            self._reader.share_embeddings(encoder.word_embeddings())
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             ids = [self._by_path[p] for p in group if p in self._by_path]

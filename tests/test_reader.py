@@ -64,3 +64,48 @@ def test_a_few_training_steps_lower_the_loss_and_the_weights_load(tmp_path):
     guesses = reader.read("白河镇的特产是什么？", ["白河镇的特产是山核桃，每年秋季大量上市。"])
     g = guesses[0]
     assert 0 <= g.start < g.end <= len("白河镇的特产是山核桃，每年秋季大量上市。")
+    # a second stage starts from these weights and adds the best BM25 window of another context as a
+    # "no answer" example for every question
+    stage2 = TrainSettings(epochs=1, batch_size=8, lr=1e-3, warmup=0.01, holdout_contexts=1, log_every=1,
+                           save_every=1000, init=str(tmp_path / "w"), negatives_best_window=1.0,
+                           negatives_same_context=0.0, negatives_retrieved=0.0)
+    again = train([tmp_path / "tiny.json"], tmp_path / "w2", stage2, say=lambda m: None)
+    assert again["examples"] > record["examples"] - record["examples"] // 2  # negatives were added
+    assert again["settings"]["init"] == str(tmp_path / "w")
+
+
+def test_make_examples_best_window_negatives_come_from_other_contexts_without_the_answer():
+    import random
+
+    from rag.reader.train import QA, TrainSettings, make_examples
+
+    facts = [("甲县于2019年建成新图书馆，馆藏十二万册。", "甲县在哪一年建成新图书馆？", "2019年"),
+             ("乙县于2020年建成新图书馆，图书馆在城东。", "乙县在哪一年建成新图书馆？", "2020年"),
+             ("丙县于2018年建成新体育馆，可容纳三千人。", "丙县在哪一年建成新体育馆？", "2018年")]
+    qas = [QA(f"q{i}", i, c, q, (a,), c.index(a)) for i, (c, q, a) in enumerate(facts)]
+    settings = TrainSettings(negatives_best_window=1.0, negatives_same_context=0.0, negatives_retrieved=0.0,
+                             traditional_share=0.0, window_chars=40)
+    examples = make_examples(qas, settings, random.Random(1))
+    negatives = [x for x in examples if x.start < 0]
+    assert len(negatives) == 3  # one per question
+    for x in negatives:
+        qa = next(q for q in qas if q.question == x.question)
+        assert x.passage not in qa.context and qa.answers[0] not in x.passage
+
+
+@pytest.mark.slow
+def test_the_reader_shares_the_encoders_vocabulary_table_and_reads_the_same():
+    from rag.config import Config
+    from rag.embed import load_encoder
+    from rag.reader.features import encode_windows
+    from rag.reader.model import load_span_reader
+
+    c = Config()
+    enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
+    shared, own = load_span_reader(share=enc), load_span_reader()
+    assert shared.encoder.get_base_model().embeddings.word_embeddings is enc.word_embeddings()
+    assert shared.tokenizer is enc.tokenizer()
+    q, p = "巡视工作的根本任务是什么？", "中央巡视工作领导小组指出，巡视工作的根本任务是‘两个维护’。"
+    w = encode_windows(own.tokenizer, [q], [p], max_len=144, stride=48)
+    for a, b in zip(shared.predict(w.input_ids, w.attention_mask), own.predict(w.input_ids, w.attention_mask)):
+        np.testing.assert_allclose(a, b, atol=1e-5)

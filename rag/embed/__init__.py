@@ -79,27 +79,35 @@ class SentenceTransformerEncoder:
 
         import torch
 
-        model = copy.deepcopy(self._model)
+        # The vocabulary table (250k x 384, three quarters of the model) is not quantised: the
+        # copy shares the float model's (the memo makes deepcopy reuse it), and the linear layers
+        # are quantised in place, so no second float model is ever made (measured: +824 MB
+        # resident before, when deepcopy and quantize_dynamic each copied the whole model).
+        shared = [self.word_embeddings(), self.tokenizer()]
+        memo = {id(x): x for x in shared if x is not None}
+        model = copy.deepcopy(self._model, memo)
         inner = model[0]
         with warnings.catch_warnings():
             # torch 2.13 marks its quantised tensor constructors deprecated (a UserWarning on
             # every start); dynamic quantisation still works and is measured in bench/.
             warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor", category=UserWarning)
-            inner.model = torch.ao.quantization.quantize_dynamic(inner.model, {torch.nn.Linear}, dtype=torch.qint8)
-        # The vocabulary table (250k x 384, three quarters of the model) is not quantised:
-        # the int8 copy shares the float model's instead of holding a second one.
-        shared = self.word_embeddings()
-        if shared is not None:
-            inner.model.embeddings.word_embeddings = shared
+            torch.ao.quantization.quantize_dynamic(inner.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         self._int8 = model
         return model
 
     def word_embeddings(self):
         """The model's token embedding table (a torch module), or None for models without one."""
-        inner = self._model[0]
-        model = getattr(inner, "auto_model", None) or getattr(inner, "model", None)
-        embeddings = getattr(model, "embeddings", None)
+        embeddings = getattr(self.transformer(), "embeddings", None)
         return getattr(embeddings, "word_embeddings", None)
+
+    def transformer(self):
+        """The float model's transformers module (e.g. a BertModel), or None."""
+        inner = self._model[0]
+        return getattr(inner, "auto_model", None) or getattr(inner, "model", None)
+
+    def tokenizer(self):
+        """The model's tokenizer, or None."""
+        return getattr(self._model[0], "tokenizer", None)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode([self._qp + t for t in texts], batch_size=32, model=self._query_model)

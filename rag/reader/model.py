@@ -67,19 +67,23 @@ class SpanReader:
         >>> s, e = reader.logits(input_ids, attention_mask)                 # doctest: +SKIP
     """
 
-    def __init__(self, settings: ReaderSettings, *, adapter_dir: Path | None = None, trainable: bool = False) -> None:
+    def __init__(self, settings: ReaderSettings, *, adapter_dir: Path | None = None, trainable: bool = False,
+                 base=None, tokenizer=None) -> None:
+        """``base``/``tokenizer``: the base encoder already in memory (see :func:`load_span_reader`)."""
         torch = _torch()
         from peft import LoraConfig, PeftModel, get_peft_model
         from transformers import AutoModel, AutoTokenizer
 
-        path = base_model_path(settings.base)
-        local = Path(path).is_dir()
-        try:
-            base = AutoModel.from_pretrained(path, local_files_only=local, add_pooling_layer=False)
-            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
-        except Exception as exc:  # transformers and the hub client raise many kinds
-            raise ModelError(f"cannot load the reader's base model {path!r}: {exc.__class__.__name__}: "
-                             f"{str(exc)[:200]}") from exc
+        if base is None or tokenizer is None:
+            path = base_model_path(settings.base)
+            local = Path(path).is_dir()
+            try:
+                base = AutoModel.from_pretrained(path, local_files_only=local, add_pooling_layer=False)
+                tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
+            except Exception as exc:  # transformers and the hub client raise many kinds
+                raise ModelError(f"cannot load the reader's base model {path!r}: {exc.__class__.__name__}: "
+                                 f"{str(exc)[:200]}") from exc
+        self.tokenizer = tokenizer
         self.settings = settings
         if adapter_dir is not None:
             self.encoder = PeftModel.from_pretrained(base, str(adapter_dir), is_trainable=trainable)
@@ -159,8 +163,14 @@ def save_span_reader(reader: SpanReader, folder: Path, *, half: bool = True) -> 
             for p in sorted(folder.iterdir()) if p.name in {"adapter_model.safetensors", HEAD_FILE}}
 
 
-def load_span_reader(folder: Path | None = None) -> SpanReader:
-    """Load a trained reader (default: the one shipped in ``rag/reader/weights``)."""
+def load_span_reader(folder: Path | None = None, *, share=None) -> SpanReader:
+    """Load a trained reader (default: the one shipped in ``rag/reader/weights``).
+
+    ``share``: the retrieval encoder (:class:`rag.embed.SentenceTransformerEncoder`). When it is
+    the reader's base model, the reader starts from a copy of its transformer that shares the
+    token embedding table and the tokenizer (which LoRA training left unchanged) instead of
+    loading the base model a second time: one vocabulary table in memory for both.
+    """
     folder = Path(folder) if folder else WEIGHTS_DIR
     if not (folder / SETTINGS_FILE).exists() or not (folder / "adapter_model.safetensors").exists():
         raise ModelError(f"no trained reader in {folder}; train one with `python -m rag.reader.train` "
@@ -168,6 +178,15 @@ def load_span_reader(folder: Path | None = None) -> SpanReader:
     raw = json.loads((folder / SETTINGS_FILE).read_text())
     raw["target_modules"] = tuple(raw.get("target_modules", ()))
     settings = ReaderSettings(**raw)
-    reader = SpanReader(settings, adapter_dir=folder)
+    base = tokenizer = None
+    if share is not None and getattr(share, "name", None) == settings.base and share.transformer() is not None:
+        import copy
+
+        table = share.word_embeddings()
+        tokenizer = share.tokenizer()
+        base = copy.deepcopy(share.transformer(), {id(table): table} if table is not None else {})
+        if getattr(base, "pooler", None) is not None:
+            base.pooler = None  # the span head reads the token states only
+    reader = SpanReader(settings, adapter_dir=folder, base=base, tokenizer=tokenizer)
     reader.encoder = reader.encoder.float()
     return reader

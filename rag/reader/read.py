@@ -47,15 +47,6 @@ class Reader:
                 model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {torch.nn.Linear: qconfig},
                                                                        dtype=torch.qint8)
 
-    def share_embeddings(self, table) -> bool:
-        """Use ``table`` (the retrieval encoder's token embeddings, which LoRA training left
-        unchanged) instead of the reader's own copy; True when shared."""
-        own = getattr(getattr(self.model.encoder, "embeddings", None), "word_embeddings", None)
-        if own is None or table is None or own.weight.shape != table.weight.shape:
-            return False
-        self.model.encoder.embeddings.word_embeddings = table
-        return True
-
     def read(self, question: str, passages: Sequence[str], *, top: int = 3) -> list[SpanGuess]:
         """Up to ``top`` spans per window of each passage, best first across all.
 
@@ -77,6 +68,10 @@ class Reader:
 
 
 @lru_cache(maxsize=2)
-def load_reader(folder: str | None = None, int8: bool = False) -> Reader:
-    """Load (once per process) the reader in ``folder`` (default: the shipped weights)."""
-    return Reader(load_span_reader(Path(folder) if folder else None), int8=int8)
+def load_reader(folder: str | None = None, int8: bool = False, share=None) -> Reader:
+    """Load (once per process) the reader in ``folder`` (default: the shipped weights).
+
+    ``share``: the retrieval encoder; when it is the reader's base model the two share the
+    vocabulary table and tokenizer (see :func:`rag.reader.model.load_span_reader`).
+    """
+    return Reader(load_span_reader(Path(folder) if folder else None, share=share), int8=int8)

@@ -57,7 +57,11 @@ class TrainSettings:
     traditional_share: float = 0.35
     window_chars: int = 150
     negatives_same_context: float = 0.2  # per question: chance of adding another window of its context
-    negatives_retrieved: float = 0.1  # per question: chance of adding the best window of another context
+    negatives_retrieved: float = 0.1  # per question: chance of adding a window of a BM25-close other context
+    # per question: chance of adding the best-scoring BM25 *window* of any other context (the
+    # hardest kind: what an archive without the answer puts in front of the reader)
+    negatives_best_window: float = 0.0
+    init: str = ""  # a trained reader folder to continue from (a second stage), "" for a fresh start
     holdout_contexts: int = 100
     max_examples: int = 0  # 0: all
     save_every: int = 200
@@ -137,6 +141,11 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
     retriever = bm25s.BM25()
     retriever.index([terms(contexts[i]) for i in ids], show_progress=False)
     vocab_ok = set().union(*[set(terms(contexts[i])) for i in ids])
+    windows, window_index = [], None
+    if settings.negatives_best_window > 0:
+        windows = [(i, s, e) for i in ids for s, e in _windows_of(contexts[i], size, step)]
+        window_index = bm25s.BM25()
+        window_index.index([terms(contexts[i][s:e]) for i, s, e in windows], show_progress=False)
     out: list[Example] = []
     for qa in qas:
         if rng.random() < settings.traditional_share:
@@ -167,6 +176,16 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
                     if not any(t in ctx[s:e] for t in qa.answers):
                         out.append(Example(qa.question, ctx[s:e], -1, -1))
                     break
+        if window_index is not None and rng.random() < settings.negatives_best_window:
+            q_terms = [t for t in terms(qa.question) if t in vocab_ok]
+            if q_terms:
+                found, _ = window_index.retrieve([q_terms], k=min(8, len(windows)), show_progress=False)
+                for j in found[0]:
+                    other, s, e = windows[int(j)]
+                    text = contexts[other][s:e]
+                    if other != qa.context_id and not any(t in text for t in qa.answers):
+                        out.append(Example(qa.question, text, -1, -1))
+                        break
     rng.shuffle(out)
     return out
 
@@ -255,7 +274,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     say(f"data: {len(train_qas)} training questions, {len(examples)} windows "
         f"({sum(x.start < 0 for x in examples)} without answer), {len(dev)} held-out questions")
 
-    reader = SpanReader(settings.reader, trainable=True)
+    reader = SpanReader(settings.reader, adapter_dir=Path(settings.init) if settings.init else None, trainable=True)
     ckpt = out / "checkpoint"
     params = reader.parameters()
     opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
@@ -344,6 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--save-every", type=int, default=TrainSettings.save_every)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default="", help="continue from this trained reader folder (a second stage)")
+    ap.add_argument("--lr", type=float, default=TrainSettings.lr)
+    ap.add_argument("--negatives-best-window", type=float, default=TrainSettings.negatives_best_window,
+                    help="per question, chance of a 'no answer' example from the best BM25 window of another context")
     args = ap.parse_args(argv)
     import torch
 
@@ -351,7 +374,8 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING)
     settings = TrainSettings(epochs=args.epochs, max_examples=args.max_examples, holdout_contexts=args.holdout,
-                             save_every=args.save_every)
+                             save_every=args.save_every, init=args.init, lr=args.lr,
+                             negatives_best_window=args.negatives_best_window)
     for f in args.files:
         if not f.exists():
             sys.exit(f"error: training file {f} not found; pass the SQuAD-format files to train on")
