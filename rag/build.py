@@ -90,7 +90,7 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
     keep, dead, unchanged, updated, removed, to_read = [], [], [], [], [], []
     current = {str(f) for f in files}
     for path, slot in old_docs.items():
-        doc = previous._slots[slot]
+        doc = previous._slots.meta(slot)
         if path in drop:
             removed.append(path)
             dead.append(slot)
@@ -211,7 +211,7 @@ def _reusable(previous: Index | None, slots: Sequence[int]) -> dict[tuple[str, i
     rows = previous._retriever.chunks.rows
     out = {}
     for p in np.flatnonzero(np.isin(rows[:, 0], list(slots))):
-        d = previous._slots[int(rows[p, 0])]
+        d = previous._slots.meta(int(rows[p, 0]))
         out[(d.content_hash + (d.title or ""), int(rows[p, 1]), int(rows[p, 2]))] = int(p)
     return out
 
@@ -282,7 +282,7 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
     old_sig = {}
     if previous is not None and plan.keep:
         sig = _signatures(previous)
-        old_sig = {previous._slots[i].path: sig[i] for i in plan.keep}
+        old_sig = {previous._slots.paths[i]: sig[i] for i in plan.keep}
     sigs = np.zeros((len(documents), 128), dtype=np.uint64)
     fresh = [i for i, d in enumerate(documents) if d.path not in old_sig]
     for i, d in enumerate(documents):
@@ -334,17 +334,18 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
 
 def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder, tick) -> Index:
     """The change as one new segment: only the new documents are chunked, embedded and indexed."""
-    slots = list(previous._slots)
-    first_doc = len(slots)
+    store = previous._slots  # documents are parsed only where needed: the new ones are in memory
+    first_doc = len(store)
     docs = plan.new_docs
     chunks = _chunks_of(docs, first_doc, config)
-    all_docs = slots + list(docs)
-    for i in plan.dead:
-        all_docs[i] = None
-    vectors = _vectors(folder, config, encoder, all_docs.__getitem__, chunks,
-                       _reusable(previous, plan.dead), previous, tick)
+    dead = set(plan.dead)
+
+    def doc_at(slot: int) -> Document | None:
+        return docs[slot - first_doc] if slot >= first_doc else None if slot in dead else store[slot]
+
+    vectors = _vectors(folder, config, encoder, doc_at, chunks, _reusable(previous, plan.dead), previous, tick)
     dead_passages = np.flatnonzero(np.isin(previous._retriever.chunks.doc_ids, plan.dead)).tolist()
-    texts = [passage_text(all_docs[c.doc_id], c) for c in chunks]
+    texts = [passage_text(doc_at(c.doc_id), c) for c in chunks]
     lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
     # the approximate index is left as it is: it covers the slots of the last whole write, deleted ones
     # are masked, and the passages added since are searched exactly beside it (few, by construction)
@@ -355,7 +356,9 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
         return _write_whole(folder, config, previous, plan, encoder, tick)  # too much searched exactly
     new_sigs = signatures([d.text for d in docs]) if docs else np.zeros((0, 128), np.uint64)
     sigs = np.concatenate([_signatures(previous), new_sigs])
-    live_docs = np.array([d is not None for d in all_docs], dtype=bool)
+    live_docs = np.concatenate([store.live, np.ones(len(docs), dtype=bool)])
+    live_docs[plan.dead] = False
+    all_docs = [None if i in dead else store.meta(i) for i in range(first_doc)] + list(docs)  # path, hash
     old_groups = [[previous._by_path[p] for p in g if p in previous._by_path]
                   for g in previous.manifest.get("duplicate_groups", [])]
     groups = update_groups(sigs, live_docs, old_groups, range(first_doc, len(all_docs)))
@@ -375,14 +378,16 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     remote = previous._retriever.remote
     if remote is not None:  # rows past the old manifest's slots stay unseen until the manifest names them
         manifest["milvus"] = previous.manifest["milvus"]
-        remote.add(len(previous._retriever.chunks), [all_docs[c.doc_id] for c in chunks], [c.doc_id for c in chunks],
+        remote.add(len(previous._retriever.chunks), [doc_at(c.doc_id) for c in chunks], [c.doc_id for c in chunks],
                    texts, [terms(t) for t in texts], vectors)
     written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts)
     if remote is not None and dead_passages:
         remote.delete(dead_passages)  # after the switch: readers of the old manifest still find them
     EmbeddingCache(folder, config.model, encoder.dim).clear()
     # the new index from what is in memory already (reading the folder again would cost as much as the archive)
-    return Index(folder, written, all_docs, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
+    deleted = frozenset(int(i) for i in written.get("deleted", []))
+    documents = store.extended(folder / SEGMENTS / written["segments"][-1]["name"] if docs else None, deleted)
+    return Index(folder, written, documents, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
                  dense, config)
 
 

@@ -24,6 +24,7 @@ from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.config import QUERY_TIME, Config
 from rag.dense import Approximate, DenseIndex
+from rag.docstore import DocumentStore
 from rag.embed import load_encoder
 from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
@@ -77,15 +78,15 @@ def _stamp(folder: Path) -> tuple[int, int] | None:
 class Index:
     """An open index: documents, passages, BM25 and FAISS parts and the encoder, loaded once."""
 
-    def __init__(self, folder: Path, manifest: dict, documents: Sequence[Document | None], rows: np.ndarray,
+    def __init__(self, folder: Path, manifest: dict, documents: DocumentStore, rows: np.ndarray,
                  lexical: LexicalIndex, dense: DenseIndex, config: Config) -> None:
         """``documents`` by slot (None: deleted), ``rows`` (document slot, start, end) by passage slot."""
         self.folder = Path(folder)
         self.manifest = manifest
         self.config = config
         self._stamp = _stamp(self.folder)
-        self._slots: list[Document | None] = list(documents)
-        self._by_path = {d.path: i for i, d in enumerate(self._slots) if d is not None}
+        self._slots = documents
+        self._by_path = {p: i for i, p in enumerate(self._slots.paths) if p is not None}
         passages = Passages(self._slots, rows)
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries)
@@ -98,7 +99,7 @@ class Index:
             ids = [self._by_path[p] for p in group if p in self._by_path]
             if len(ids) < 2:
                 continue
-            rep = ids[original_first([self._slots[i] for i in ids])[0]]  # the copy cited
+            rep = ids[original_first([self._slots.meta(i) for i in ids])[0]]  # the copy cited
             for i in ids:
                 group_of[i] = rep
         self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
@@ -108,7 +109,7 @@ class Index:
     @property
     def documents(self) -> tuple[Document, ...]:
         """The indexed documents (in slot order)."""
-        return tuple(d for d in self._slots if d is not None)
+        return tuple(self._slots[i] for i in np.flatnonzero(self._slots.live))
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -138,13 +139,15 @@ class Index:
         """
         live = self._retriever.chunks.live
         counts = np.bincount(self._retriever.chunks.doc_ids[live], minlength=len(self._slots))
-        docs = [(d, int(counts[i])) for i, d in enumerate(self._slots) if d is not None]
+        docs = [(self._slots.meta(i), int(counts[i])) for i in np.flatnonzero(self._slots.live)]
         return list_documents([d for d, _ in docs], [n for _, n in docs], self.manifest, query,
                               offset=offset, limit=limit)
 
     def sources(self) -> list[str]:
         """Distinct source names (来源) and, for articles without one, sites, sorted; what the cards show."""
-        return sorted({d.source or d.site for d in self.documents if d.source or d.site})
+        live = self._slots.live
+        names = (s or t for s, t, ok in zip(self._slots.column("source"), self._slots.column("site"), live) if ok)
+        return sorted({n for n in names if n})
 
     def stats(self) -> dict:
         """Counts for people: documents, passages, repost groups, last update."""
@@ -164,21 +167,21 @@ class Index:
         if not (date_from or date_to or sources or exclude):
             return None
         wanted = set(sources or [])
-        mask = np.array([d is not None for d in self._slots], dtype=bool)
+        mask = self._slots.live.copy()
         for p in exclude:
             i = self._by_path.get(str(Path(p).absolute()))
             if i is not None:
                 mask[i] = False
-        for i, d in enumerate(self._slots):
-            if d is None:
-                continue
-            day = (d.date or "")[:10]
-            if date_from and (not day or day < date_from):
-                mask[i] = False
-            if date_to and (not day or day > date_to):
-                mask[i] = False
-            if wanted and (d.source or d.site) not in wanted:
-                mask[i] = False
+        if date_from or date_to or wanted:
+            columns = zip(self._slots.column("date"), self._slots.column("source"), self._slots.column("site"))
+            for i, (date, source, site) in enumerate(columns):
+                day = (date or "")[:10]
+                if date_from and (not day or day < date_from):
+                    mask[i] = False
+                if date_to and (not day or day > date_to):
+                    mask[i] = False
+                if wanted and (source or site) not in wanted:
+                    mask[i] = False
         return mask
 
     def _expr(self, date_from: str | None, date_to: str | None, sources: Sequence[str] | None,
@@ -392,8 +395,7 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     slots = read_slots(folder, manifest)
     firsts = np.cumsum([0] + [seg["chunks"] for seg in manifest.get("segments", [])])
     try:
-        live_docs = np.array([d is not None for d in slots.documents], dtype=bool)
-        live = live_docs[slots.rows[:, 0]] if len(slots.rows) else np.zeros(0, dtype=bool)
+        live = slots.documents.live[slots.rows[:, 0]] if len(slots.rows) else np.zeros(0, dtype=bool)
         lexical = LexicalIndex([LexicalSegment.load(d / "bm25", int(f)) for d, f in zip(slots.segments, firsts)], live,
                                k1=built.bm25_k1, b=built.bm25_b)
         dense_info = manifest.get("dense", {"kind": "exact"})

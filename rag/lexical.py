@@ -122,6 +122,7 @@ class LexicalIndex:
         avgdl = float(lengths[self.live].mean()) if self.n_live else 1.0
         # the length part of the BM25 denominator, per slot
         self._norm = (k1 * ((1 - b) + b * lengths / avgdl)).astype(np.float32)
+        self._dfs: dict[int, int] = {}
 
     @classmethod
     def build(cls, passages_terms: Iterable[Sequence[str]], *, k1: float, b: float) -> LexicalIndex:
@@ -149,6 +150,88 @@ class LexicalIndex:
             return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
+    def _df(self, h: int, parts: list | None = None) -> int:
+        """Live passages holding the term with hash ``h`` (cached: this index never changes)."""
+        df = self._dfs.get(h)
+        if df is None:
+            parts = parts if parts is not None else [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            whole = self.n_live == len(self.live)  # nothing deleted: the postings' length is the count
+            df = sum(len(p[0]) if whole else int(self.live[p[0]].sum()) for p in parts)
+            self._dfs[h] = df
+        return df
+
+    def top(self, terms: list[str], n: int, ok: np.ndarray | None = None, *, common: float = 0.02) -> np.ndarray:
+        """About the ``n`` best BM25 passages (slots, unordered), for a large archive.
+
+        Candidates come from the postings of the query's selective terms only: a term held by more
+        than ``common`` of the live passages (的, 是, 工作…) adds little to any ranking but costs
+        a pass over a large share of the archive. The candidates (4n of them) are then scored
+        exactly with every term (:meth:`scores_of`) and the best ``n`` kept. ``ok``: a mask over
+        passage slots. bench/scale.py measures the agreement with the exact search.
+        """
+        counts = Counter(terms)
+        info = []
+        for t, times in counts.items():
+            h = term_hash(t)
+            parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            df = self._df(h, parts) if parts else 0
+            if df:
+                info.append((df, h, times, parts))
+        if not info:
+            return np.zeros(0, np.int64)
+        limit = max(4 * n, common * self.n_live)
+        chosen = [x for x in info if x[0] <= limit] or sorted(info, key=lambda x: x[0])[:2]
+        slots, weights = [], []
+        for df, h, times, parts in chosen:
+            idf = np.float32(self._idf(df) * times)
+            for sl, tf in parts:
+                sl = np.asarray(sl, dtype=np.int64)
+                slots.append(sl)
+                weights.append(idf * tf / (tf + self._norm[sl]))
+        slots_all, weights_all = np.concatenate(slots), np.concatenate(weights)
+        if len(slots_all) > len(self.live) // 16:  # many postings: one pass over a dense array is cheaper
+            partial = np.bincount(slots_all, weights=weights_all, minlength=len(self.live))
+            uniq = np.flatnonzero(partial)
+            partial = partial[uniq]
+        else:
+            uniq, inverse = np.unique(slots_all, return_inverse=True)
+            partial = np.bincount(inverse, weights=weights_all)
+        keep = self.live[uniq] if ok is None else self.live[uniq] & ok[uniq]
+        uniq, partial = uniq[keep], partial[keep]
+        m = min(4 * n, len(uniq))
+        if m == 0:
+            return uniq
+        pool = uniq[np.argpartition(-partial, m - 1)[:m]]
+        exact = self.scores_of(terms, pool)
+        k = min(n, len(pool))
+        return pool[np.argpartition(-exact, k - 1)[:k]]
+
+    def scores_of(self, terms: list[str], cand: np.ndarray) -> np.ndarray:
+        """Exact BM25 scores of the passage slots ``cand`` (as :meth:`scores` gives them), found by
+        binary search in each term's postings instead of a pass over them."""
+        cand = np.asarray(cand, dtype=np.int64)
+        out = np.zeros(len(cand), dtype=np.float32)
+        if not len(cand):
+            return out
+        order = np.argsort(cand, kind="stable")
+        sorted_c = cand[order]
+        for t, times in Counter(terms).items():
+            h = term_hash(t)
+            parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            df = self._df(h, parts) if parts else 0
+            if not df:
+                continue
+            idf = np.float32(self._idf(df) * times)
+            for sl, tf in parts:
+                pos = np.minimum(np.searchsorted(sl, sorted_c), len(sl) - 1)
+                hit = np.asarray(sl[pos]) == sorted_c
+                if not hit.any():
+                    continue
+                at = sorted_c[hit]
+                tfs = np.asarray(tf[pos[hit]], dtype=np.float32)
+                out[order[hit]] += idf * tfs / (tfs + self._norm[at]) * self.live[at]
+        return out
+
     def _idf(self, df: int) -> float:
         return float(np.log(1 + (self.n_live - df + 0.5) / (df + 0.5)))
 
@@ -174,6 +257,5 @@ class LexicalIndex:
         """Inverse document frequency of each term over live passages (unknown terms get the maximum)."""
         out = {}
         for t in set(terms):
-            slots, _ = self._gather(t)
-            out[t] = self._idf(int(self.live[slots].sum()) if len(slots) else 0)
+            out[t] = self._idf(self._df(term_hash(t)))
         return out

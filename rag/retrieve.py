@@ -51,7 +51,9 @@ class Passages(Sequence):
         self.documents = documents
         self.rows = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
         self.doc_ids = self.rows[:, 0]
-        alive_doc = np.array([d is not None for d in documents], dtype=bool)
+        alive_doc = getattr(documents, "live", None)  # a DocumentStore knows without parsing
+        if alive_doc is None:
+            alive_doc = np.array([d is not None for d in documents], dtype=bool)
         self.live = alive_doc[self.doc_ids] if len(self.doc_ids) else np.zeros(0, dtype=bool)
         self._of_doc: dict[int, np.ndarray] | None = None
 
@@ -187,8 +189,12 @@ class Retriever:
         """Equal scores in the order of (document path, offset): the same whatever slots the passages
         have (an index updated in steps ranks exactly like one built at once)."""
         rows = self.chunks.rows
-        return sorted(scored, key=lambda s: (-s.score, self.documents[int(rows[s.chunk_index, 0])].path,
-                                             int(rows[s.chunk_index, 1])))
+        paths = getattr(self.documents, "paths", None)  # a DocumentStore's: no document is parsed
+
+        def path(slot: int) -> str:
+            return paths[slot] if paths is not None else self.documents[slot].path
+
+        return sorted(scored, key=lambda s: (-s.score, path(int(rows[s.chunk_index, 0])), int(rows[s.chunk_index, 1])))
 
     def _score(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
                query_vector: np.ndarray | None) -> list[Scored]:
@@ -200,17 +206,14 @@ class Retriever:
         if query_vector is None:
             query_vector = self.encoder.encode_queries([question])[0]
         ok = self._ok(allowed)
-        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
-        if ok is not None:
-            bm25 = np.where(ok, bm25, 0.0)
-        n = min(self.candidates, len(bm25))
+        q_terms = query_terms(question) + list(extra_terms)
         near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
-        cand = np.union1d(np.argpartition(-bm25, n - 1)[:n], near)
+        cand = np.union1d(self.lexical.top(q_terms, self.candidates, ok), near)
         if ok is not None:
             cand = cand[ok[cand]]
         if not len(cand):
             return []
-        return fuse_candidates(cand, bm25[cand], self.dense.cosines(query_vector, cand),
+        return fuse_candidates(cand, self.lexical.scores_of(q_terms, cand), self.dense.cosines(query_vector, cand),
                                self.dense.sample_median(query_vector), weight=self.dense_weight)
 
     def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:
@@ -218,14 +221,16 @@ class Retriever:
         out: list[Hit] = []
         seen: set[int] = set()
         best_of: dict[int, Scored] = {}  # doc_id -> its best passage
+        doc_of = self.chunks.doc_ids  # no passage text is made until it is returned
         for s in scored:
-            best_of.setdefault(self.chunks[s.chunk_index].doc_id, s)
+            best_of.setdefault(int(doc_of[s.chunk_index]), s)
         for s in scored:
-            chunk = self.chunks[s.chunk_index]
-            key = self.group_of.get(chunk.doc_id, chunk.doc_id)
+            doc_id = int(doc_of[s.chunk_index])
+            key = self.group_of.get(doc_id, doc_id)
             if key in seen:
                 continue
             seen.add(key)
+            chunk = self.chunks[s.chunk_index]
             original = best_of.get(key)
             if original is not None and original.score >= s.score - _SAME_STORY:
                 s, chunk = original, self.chunks[original.chunk_index]  # cite the original copy

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.docstore import DocumentStore, write_meta
 from rag.errors import IndexFormatError, IndexLockedError
 from rag.ingest import file_hash
 from rag.records import Chunk, Document
@@ -194,9 +195,13 @@ def segment_name(number: int) -> str:
 def write_segment(folder: Path, documents: Sequence[Document], rows: np.ndarray) -> None:
     """The documents and passage rows (document slot, start, end) of one segment."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "documents.jsonl").open("w", encoding="utf-8") as f:
+    sizes = []
+    with (folder / "documents.jsonl").open("wb") as f:
         for doc in documents:
-            f.write(_doc_to_json(doc) + "\n")
+            line = (_doc_to_json(doc) + "\n").encode("utf-8")
+            f.write(line)
+            sizes.append(len(line))
+    write_meta(folder, documents, sizes)
     np.save(folder / "chunks.npy", np.asarray(rows, dtype=np.int64).reshape(-1, 3), allow_pickle=False)
 
 
@@ -371,32 +376,21 @@ def read_manifest(folder: Path) -> dict:
 class Slots:
     """An index's documents and passages by slot, as the segments hold them (deleted ones: None / dead)."""
 
-    documents: list  # Document | None, by document slot
+    documents: DocumentStore  # Document | None by document slot, parsed when asked for
     rows: np.ndarray  # int64 (document slot, start, end), by passage slot
     segments: list[Path]  # segment folders, in order
     deleted: frozenset[int]
 
 
 def read_slots(folder: Path, manifest: dict) -> Slots:
-    """Documents and passage rows of every segment, deleted documents as None."""
+    """Documents (read on demand) and passage rows of every segment, deleted documents as None."""
     folder = Path(folder)
     deleted = frozenset(int(i) for i in manifest.get("deleted", []))
-    docs: list = []
-    rows, dirs = [], []
+    dirs = [folder / SEGMENTS / seg["name"] for seg in manifest.get("segments", [])]
     try:
-        for seg in manifest.get("segments", []):
-            d = folder / SEGMENTS / seg["name"]
-            dirs.append(d)
-            with (d / "documents.jsonl").open(encoding="utf-8") as f:
-                for line in f:
-                    if len(docs) in deleted:
-                        docs.append(None)
-                        continue
-                    fields = json.loads(line)
-                    fields["meta_lines"] = tuple(fields.get("meta_lines", ()))
-                    docs.append(Document(**fields))
-            rows.append(np.load(d / "chunks.npy", allow_pickle=False))
-    except (OSError, ValueError, TypeError) as exc:
+        docs = DocumentStore(dirs, deleted)
+        rows = [np.load(d / "chunks.npy", allow_pickle=False) for d in dirs]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexFormatError(f"{folder} is incomplete or damaged ({exc}); rebuild it with `rag build`") from exc
     table = np.concatenate(rows) if rows else np.zeros((0, 3), np.int64)
     return Slots(docs, table, dirs, deleted)

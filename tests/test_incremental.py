@@ -189,3 +189,29 @@ def test_lexical_segments_score_like_one_index():
         np.testing.assert_allclose(parts.scores(q), whole.scores(q), rtol=1e-6)
         assert parts.scores(q)[[3, 40]].tolist() == [0.0, 0.0]
     assert parts.idf(["检"]) == pytest.approx(whole.idf(["检"]))
+
+
+def test_large_archive_bm25_candidates_are_scored_exactly():
+    """The large-archive path: exact scores of chosen passages, and candidates from selective terms."""
+    from rag.lexical import LexicalIndex
+
+    rng = np.random.default_rng(5)
+    common, rare = list("的是在工作"), list("检察巡视督导整顿")
+    docs = [[str(x) for x in rng.choice(common, size=20)] + [str(x) for x in rng.choice(rare, size=rng.integers(0, 3))]
+            for _ in range(300)]
+    index = LexicalIndex.build(docs[:200], k1=1.2, b=0.75)
+    index, _ = index.extended(docs[200:], dead=[7, 250])
+    for q in (["检", "的", "是"], ["巡", "视", "工", "作"], ["的"], ["无"]):
+        full = index.scores(q)
+        cand = rng.choice(300, size=40, replace=False)
+        np.testing.assert_allclose(index.scores_of(q, cand), full[cand], rtol=1e-5)
+        # no term left out: exactly the best passages; with the common ones left out, the passages
+        # holding the rare term come first
+        top = index.top(q, 10, common=1.0)
+        if not full.any():
+            assert len(top) == 0  # no passage holds a query term
+            continue
+        assert sorted(full[top].tolist(), reverse=True) == pytest.approx(sorted(full.tolist(), reverse=True)[:10])
+        assert not set(top.tolist()) & {7, 250}
+    rare_only = index.top(["检", "的", "是"], 10, common=0.05)
+    assert all("检" in docs[i] for i in rare_only)
