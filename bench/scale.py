@@ -278,7 +278,7 @@ def _recall(index, qs: list[str]) -> dict:
         top = np.argpartition(-cos, 10)[:10]
         truth.append((set(top.tolist()), float(cos[top].min())))
     out = {}
-    for probes in (32, 64, 128, 256):
+    for probes in (32, 64, 128, 256, 512):
         approx.approximate.index.nprobe = probes
         hit = near = 0
         times = []

@@ -139,7 +139,7 @@ class DocumentStore(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
+        i = int(i) + (len(self) if int(i) < 0 else 0)
         seg, j = self._locate(i)
         if not self.live[i]:
             return None

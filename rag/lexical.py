@@ -141,9 +141,12 @@ class LexicalIndex:
         """Passage slots, deleted ones included."""
         return len(self.live)
 
+    def _parts(self, h: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(slots, tf) postings of the term with hash ``h``, one pair per segment that holds it."""
+        return [p for p in (s.postings(h) for s in self.segments) if p is not None]
+
     def _gather(self, t: str) -> tuple[np.ndarray, np.ndarray]:
-        h = term_hash(t)
-        parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+        parts = self._parts(term_hash(t))
         if not parts:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if len(parts) == 1:
@@ -154,7 +157,7 @@ class LexicalIndex:
         """Live passages holding the term with hash ``h`` (cached: this index never changes)."""
         df = self._dfs.get(h)
         if df is None:
-            parts = parts if parts is not None else [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            parts = parts if parts is not None else self._parts(h)
             whole = self.n_live == len(self.live)  # nothing deleted: the postings' length is the count
             df = sum(len(p[0]) if whole else int(self.live[p[0]].sum()) for p in parts)
             self._dfs[h] = df
@@ -173,7 +176,7 @@ class LexicalIndex:
         info = []
         for t, times in counts.items():
             h = term_hash(t)
-            parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            parts = self._parts(h)
             df = self._df(h, parts) if parts else 0
             if df:
                 info.append((df, h, times, parts))
@@ -217,7 +220,7 @@ class LexicalIndex:
         sorted_c = cand[order]
         for t, times in Counter(terms).items():
             h = term_hash(t)
-            parts = [p for p in (s.postings(h) for s in self.segments) if p is not None]
+            parts = self._parts(h)
             df = self._df(h, parts) if parts else 0
             if not df:
                 continue
