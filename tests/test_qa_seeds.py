@@ -57,10 +57,10 @@ def _s2t(text):
 
 # Known misses of the trained reader (issue #16): it prefers a span in another article's passage.
 # (seed, script, a word of the question) the shipped reader answers with another sentence (issue #16)
-READER_MISSES = {("000", "traditional", "哪天"): "reader picks the 8月22日 meeting of seed 002",
-                 ("004", "simplified", "特点"): "reader quotes the sentence that says 特点 (职能特点), not the one "
+READER_MISSES = {("004", "simplified", "特点"): "reader quotes the sentence that says 特点 (职能特点), not the one "
                                                "that describes the stage",
                  ("004", "traditional", "特点"): "as in simplified"}
+# ("000", "traditional", "哪天") was a miss (the 8月22日 meeting of seed 002) until the second training stage
 
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
