@@ -163,7 +163,7 @@ class LexicalIndex:
             self._dfs[h] = df
         return df
 
-    def top(self, terms: list[str], n: int, ok: np.ndarray | None = None, *, common: float = 0.02) -> np.ndarray:
+    def top(self, terms: list[str], n: int, ok: np.ndarray | None = None, *, common: float = 0.1) -> np.ndarray:
         """About the ``n`` best BM25 passages (slots, unordered), for a large archive.
 
         Candidates come from the postings of the query's selective terms only: a term held by more
