@@ -163,6 +163,17 @@ class LexicalIndex:
             self._dfs[h] = df
         return df
 
+    def _query(self, terms: list[str]) -> list[tuple[int, int, int, list]]:
+        """(live df, hash, times asked, postings) of each distinct query term some live passage holds."""
+        out = []
+        for t, times in Counter(terms).items():
+            h = term_hash(t)
+            parts = self._parts(h)
+            df = self._df(h, parts) if parts else 0
+            if df:
+                out.append((df, h, times, parts))
+        return out
+
     def top(self, terms: list[str], n: int, ok: np.ndarray | None = None, *, common: float = 0.1) -> np.ndarray:
         """About the ``n`` best BM25 passages (slots, unordered), for a large archive.
 
@@ -172,14 +183,7 @@ class LexicalIndex:
         exactly with every term (:meth:`scores_of`) and the best ``n`` kept. ``ok``: a mask over
         passage slots. bench/scale.py measures the agreement with the exact search.
         """
-        counts = Counter(terms)
-        info = []
-        for t, times in counts.items():
-            h = term_hash(t)
-            parts = self._parts(h)
-            df = self._df(h, parts) if parts else 0
-            if df:
-                info.append((df, h, times, parts))
+        info = self._query(terms)
         if not info:
             return np.zeros(0, np.int64)
         limit = max(4 * n, common * self.n_live)
@@ -218,12 +222,7 @@ class LexicalIndex:
             return out
         order = np.argsort(cand, kind="stable")
         sorted_c = cand[order]
-        for t, times in Counter(terms).items():
-            h = term_hash(t)
-            parts = self._parts(h)
-            df = self._df(h, parts) if parts else 0
-            if not df:
-                continue
+        for df, _, times, parts in self._query(terms):
             idf = np.float32(self._idf(df) * times)
             for sl, tf in parts:
                 pos = np.minimum(np.searchsorted(sl, sorted_c), len(sl) - 1)
