@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -64,6 +65,29 @@ def _check_day(name: str, value: str | None) -> None:
         ok = False
     if not ok:
         raise RagError(f"{name}={value!r} is not a date in the form YYYY-MM-DD (for example 2024-01-31)")
+
+
+_BLAS = None  # threadpoolctl's controller of the BLAS libraries numpy and FAISS loaded
+
+
+def _one_blas_thread(method):
+    """Run a query with numpy's and FAISS's BLAS on one thread.
+
+    A question's matrix products are small, and an idle OpenBLAS thread keeps spinning on a core for a
+    while after each one: on 2 cores it took that core from the encoder, and embedding the question
+    took twice as long (1M passages: search p50 81 -> 52 ms, bench/scale.py). Builds keep every thread.
+    """
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        global _BLAS
+        if _BLAS is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = ThreadpoolController()
+        with _BLAS.limit(limits=1, user_api="blas"):
+            return method(*args, **kwargs)
+
+    return run
 
 
 def _stamp(folder: Path) -> tuple[int, int] | None:
@@ -194,6 +218,7 @@ class Index:
         docs = [self._by_path[k] for k in (str(Path(p).absolute()) for p in exclude) if k in self._by_path]
         return MilvusPassages.expression(date_from, date_to, list(sources or []), docs)
 
+    @_one_blas_thread
     def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
                sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
@@ -209,6 +234,7 @@ class Index:
                                                 remote_filter=self._expr(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
+    @_one_blas_thread
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = ()) -> Answer:

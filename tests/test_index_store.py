@@ -192,3 +192,28 @@ def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_pat
     q = "巡视工作的根本任务是什么？"
     assert [h.path for h in index.search(q)] == [h.path for h in fresh.search(q)]
     assert index.ask(q).text == fresh.ask(q).text
+
+
+def test_a_question_runs_blas_on_one_thread_and_gives_the_threads_back(seed_index, monkeypatch):
+    """Idle OpenBLAS threads spin on the cores the encoder needs, so search and ask hold numpy's and
+    FAISS's BLAS to one thread while they run (rag/index.py: _one_blas_thread) and restore it after."""
+    from threadpoolctl import threadpool_info
+
+    def blas() -> dict:
+        return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen = []
+    retriever = type(seed_index._retriever)
+    original = retriever.score_passages
+
+    def spy(self, *args, **kwargs):
+        seen.append(blas())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(retriever, "score_passages", spy)
+    before = blas()
+    assert before  # numpy's OpenBLAS at least
+    seed_index.search("巡视工作的根本任务是什么？")
+    seed_index.ask("巡视工作的根本任务是什么？")
+    assert len(seen) >= 2 and all(d and set(d.values()) == {1} for d in seen)
+    assert blas() == before
