@@ -208,12 +208,17 @@ class Retriever:
         ok = self._ok(allowed)
         q_terms = query_terms(question) + list(extra_terms)
         near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
-        cand = np.union1d(self.lexical.top(q_terms, self.candidates, ok), near)
+        top, top_bm25 = self.lexical.top_scored(q_terms, self.candidates, ok)
+        cand = np.union1d(top, near)
         if ok is not None:
             cand = cand[ok[cand]]
         if not len(cand):
             return []
-        return fuse_candidates(cand, self.lexical.scores_of(q_terms, cand), self.dense.cosines(query_vector, cand),
+        bm25 = np.zeros(len(cand), dtype=np.float32)
+        bm25[np.searchsorted(cand, top)] = top_bm25  # BM25's own candidates are scored already
+        rest = ~np.isin(cand, top)
+        bm25[rest] = self.lexical.scores_of(q_terms, cand[rest])
+        return fuse_candidates(cand, bm25, self.dense.cosines(query_vector, cand),
                                self.dense.sample_median(query_vector), weight=self.dense_weight)
 
     def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:

@@ -229,3 +229,18 @@ def test_large_archive_bm25_candidates_are_scored_exactly():
         assert not set(top.tolist()) & {7, 250}
     rare_only = index.top(["检", "的", "是"], 10, common=0.05)
     assert all("检" in docs[i] for i in rare_only)
+
+
+def test_largest_values_are_found_exactly_whatever_their_spread():
+    from rag.lexical import _largest
+
+    rng = np.random.default_rng(2)
+    for dense in (rng.gamma(2, 3, 50_000) * (rng.random(50_000) < 0.3),  # a large archive's partial scores
+                  np.where(rng.random(50_000) < 0.001, 1.0, 0.0),       # fewer positives than asked for
+                  np.ones(5_000), np.zeros(1_000), np.r_[np.zeros(999), 3.0]):
+        for m in (1, 40, 400):
+            got = _largest(dense, m)
+            want = min(m, int((dense > 0).sum()))
+            assert len(got) == len(set(got.tolist())) == want and np.all(dense[got] > 0)
+            if want:
+                assert dense[got].min() >= np.sort(dense)[::-1][want - 1]
