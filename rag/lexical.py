@@ -215,7 +215,6 @@ class LexicalIndex:
         for df, h, times, parts in chosen:
             idf = np.float32(self._idf(df) * times)
             for sl, tf in parts:
-                sl = np.asarray(sl, dtype=np.int64)
                 slots.append(sl)
                 weights.append(idf * tf / (tf + self._norm[sl]))
         slots_all, weights_all = np.concatenate(slots), np.concatenate(weights)
@@ -235,24 +234,26 @@ class LexicalIndex:
             pool = uniq[np.argpartition(-partial, m - 1)[:m]] if m else uniq
         if not len(pool):
             return pool, np.zeros(0, np.float32)
-        exact = self.scores_of(terms, pool)
+        exact = self.scores_of(terms, pool, info)
         best = np.argpartition(-exact, min(n, len(pool)) - 1)[:n]
         return pool[best], exact[best]
 
-    def scores_of(self, terms: list[str], cand: np.ndarray) -> np.ndarray:
+    def scores_of(self, terms: list[str], cand: np.ndarray, info: list | None = None) -> np.ndarray:
         """Exact BM25 scores of the passage slots ``cand`` (as :meth:`scores` gives them), found by
-        binary search in each term's postings instead of a pass over them."""
+        binary search in each term's postings instead of a pass over them (``info``: ``_query(terms)``
+        when the caller has it)."""
         cand = np.asarray(cand, dtype=np.int64)
         out = np.zeros(len(cand), dtype=np.float32)
         if not len(cand):
             return out
         order = np.argsort(cand, kind="stable")
         sorted_c = cand[order]
-        for df, _, times, parts in self._query(terms):
+        for df, _, times, parts in self._query(terms) if info is None else info:
             idf = np.float32(self._idf(df) * times)
             for sl, tf in parts:
-                pos = np.minimum(np.searchsorted(sl, sorted_c), len(sl) - 1)
-                hit = np.asarray(sl[pos]) == sorted_c
+                keys = sorted_c.astype(sl.dtype, copy=False)  # int64 keys would convert all the postings
+                pos = np.minimum(np.searchsorted(sl, keys), len(sl) - 1)
+                hit = np.asarray(sl[pos]) == keys
                 if not hit.any():
                     continue
                 at = sorted_c[hit]
