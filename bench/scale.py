@@ -238,8 +238,10 @@ def _measure(row: dict, size: int, idx: Path, questions: list[str], n_questions:
 
     qs = questions[:n_questions]
     index = rag.open_index(idx)
-    index.search(qs[0])
-    index.ask(qs[0])
+    # a serving process has answered questions before: warm the page cache with 50 *other* questions
+    for q in questions[n_questions : n_questions + 50]:
+        index.search(q)
+    index.ask(questions[n_questions])
     lat_s, lat_a = [], []
     for q in qs:
         t = time.perf_counter()
