@@ -238,7 +238,11 @@ def _measure(row: dict, size: int, idx: Path, questions: list[str], n_questions:
 
     qs = questions[:n_questions]
     index = rag.open_index(idx)
-    # a serving process has answered questions before: warm the page cache with 50 *other* questions
+    # a serving process has answered questions before: warm the page cache with 50 *other* questions,
+    # and jieba's tagger as `rag serve` does at start
+    from rag.span import warm_up
+
+    warm_up()
     for q in questions[n_questions : n_questions + 50]:
         index.search(q)
     index.ask(questions[n_questions])
