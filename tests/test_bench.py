@@ -41,7 +41,7 @@ def test_load_squad(tmp_path):
 def test_run_file_on_tiny_corpus(tmp_path):
     f = tmp_path / "tiny.json"
     f.write_text(json.dumps(TINY, ensure_ascii=False), encoding="utf-8")
-    out = run_file(f, Namespace(limit=None, sweep="0,1", config=None, keep=None, milvus=True))
+    out = run_file(f, Namespace(limit=None, sweep="0,1", config=None, keep=None, milvus=True, milvus_every=1))
     default = out["tiny.json default (w=0.4)"]
     assert default["R@1"] == 1.0 and default["MRR"] == 1.0 and default["documents"] == 4
     assert out["tiny.json w=0.0"]["R@1"] == 1.0
