@@ -36,7 +36,7 @@ from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit,
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.text import query_terms
-from rag.threads import question_threads
+from rag.threads import openmp_threads, question_threads
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +68,18 @@ def _check_day(name: str, value: str | None) -> None:
         raise RagError(f"{name}={value!r} is not a date in the form YYYY-MM-DD (for example 2024-01-31)")
 
 
-def _question_threads(method):
-    """Run a question with ``config.query_threads`` threads (see :mod:`rag.threads`)."""
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        with question_threads(self.config.query_threads):
-            return method(self, *args, **kwargs)
+def _question_threads(openmp: bool):
+    """Run a question with BLAS (and, with ``openmp``, torch and FAISS) on ``config.query_threads``
+    threads (see :mod:`rag.threads`)."""
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            with question_threads(self.config.query_threads, openmp=openmp):
+                return method(self, *args, **kwargs)
 
-    return run
+        return run
+
+    return wrap
 
 
 def _stamp(folder: Path) -> tuple[int, int] | None:
@@ -206,7 +210,7 @@ class Index:
         docs = [self._by_path[k] for k in (str(Path(p).absolute()) for p in exclude) if k in self._by_path]
         return MilvusPassages.expression(date_from, date_to, list(sources or []), docs)
 
-    @_question_threads
+    @_question_threads(openmp=True)
     def search(self, query: str, k: int = 5, *, date_from: str | None = None, date_to: str | None = None,
                sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, one Hit (its best passage) each, best first.
@@ -222,7 +226,7 @@ class Index:
                                                 remote_filter=self._expr(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
-    @_question_threads
+    @_question_threads(openmp=False)  # retrieval below is limited; the reader keeps every thread
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = ()) -> Answer:
@@ -252,9 +256,10 @@ class Index:
         context = resolve(question, turns)
         extra = list(context.terms)
         asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
-        qvec = self._retriever.encoder.encode_queries([context.query])[0]
-        scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
-                                                remote_filter=self._expr(date_from, date_to, sources, exclude))
+        with openmp_threads(self.config.query_threads):
+            qvec = self._retriever.encoder.encode_queries([context.query])[0]
+            scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
+                                                    remote_filter=self._expr(date_from, date_to, sources, exclude))
         scored = self._lean(scored, context.articles)
         about = self._about(question, scored, extra)
         if about is not None:

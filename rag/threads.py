@@ -4,7 +4,9 @@ On the 2-core machines this project is measured on, one question runs fastest on
 matrix products are small, and idle OpenBLAS and OpenMP threads keep spinning on a core after each
 product, slowing the next step that needs it (1M passages, search p50/p95: 81/165 ms with every
 library's default threads, 52/80 with BLAS on one thread, 42/63 with torch and FAISS on one thread
-too; bench/scale.py). Two users asking at once then use both cores. Builds keep every thread.
+too; bench/scale.py). Two users asking at once then use both cores. The reader is the exception: it
+reads two passages of ~150 tokens, work that two threads do faster (seed archive, ask p50 135 ms on one
+thread, 99 ms with the reader on two), so ``ask`` limits OpenMP for retrieval only. Builds keep every thread.
 
 threadpoolctl (a well-kept library, already installed by scikit-learn) finds the BLAS and OpenMP
 libraries numpy, FAISS and torch loaded and changes their thread counts for the span of a call.
@@ -18,7 +20,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-__all__ = ["question_threads"]
+__all__ = ["openmp_threads", "question_threads"]
 
 _lock = threading.Lock()
 _controller = None
@@ -36,8 +38,9 @@ def _get_controller():
 
 
 @contextlib.contextmanager
-def question_threads(n: int) -> Iterator[None]:
-    """Run the body with BLAS and OpenMP (torch, FAISS) limited to ``n`` threads; 0 leaves them alone."""
+def question_threads(n: int, *, openmp: bool = True) -> Iterator[None]:
+    """Run the body with BLAS (and, with ``openmp``, torch's and FAISS's OpenMP) limited to ``n``
+    threads; 0 leaves them alone."""
     if n <= 0:
         yield
         return
@@ -48,7 +51,7 @@ def question_threads(n: int) -> Iterator[None]:
             _blas = controller.limit(limits=n, user_api="blas")
         _running += 1
     try:
-        with controller.limit(limits=n, user_api="openmp"):
+        with openmp_threads(n) if openmp else contextlib.nullcontext():
             yield
     finally:
         with _lock:
@@ -56,3 +59,13 @@ def question_threads(n: int) -> Iterator[None]:
             if _running == 0 and _blas is not None:
                 _blas.restore_original_limits()
                 _blas = None
+
+
+@contextlib.contextmanager
+def openmp_threads(n: int) -> Iterator[None]:
+    """Run the body with the calling thread's OpenMP (torch, FAISS) limited to ``n`` threads (0: as is)."""
+    if n <= 0:
+        yield
+        return
+    with _get_controller().limit(limits=n, user_api="openmp"):
+        yield

@@ -196,8 +196,8 @@ def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_pat
 
 def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, monkeypatch):
     """Idle BLAS and OpenMP threads spin on the cores the next step needs, so search and ask hold
-    numpy's, FAISS's and torch's thread pools to ``query_threads`` (1) while they run (rag/threads.py)
-    and restore them after."""
+    numpy's, FAISS's and torch's thread pools to ``query_threads`` (1) while they retrieve
+    (rag/threads.py), let the reader use every thread, and restore them after."""
     import torch
     from threadpoolctl import threadpool_info
 
@@ -214,9 +214,19 @@ def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, mo
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(retriever, "score_passages", spy)
+    reading = []
+    reader = type(seed_index._reader)
+    read = reader.read
+
+    def spy_read(self, *args, **kwargs):  # the reader keeps every thread: two read its windows faster
+        reading.append(torch.get_num_threads())
+        return read(self, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "read", spy_read)
     before = pools()
     assert any(api == "blas" for api, _ in before) and any(api == "openmp" for api, _ in before)
     seed_index.search("巡视工作的根本任务是什么？")
     seed_index.ask("巡视工作的根本任务是什么？")
     assert len(seen) >= 2 and all(set(p.values()) == {1} and torch_threads == 1 for p, torch_threads in seen)
+    assert reading and all(n == torch.get_num_threads() for n in reading)
     assert pools() == before
