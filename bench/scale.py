@@ -94,7 +94,7 @@ class PoolEncoder:
     def word_embeddings(self):
         return self.real.word_embeddings()
 
-    def encode_passages(self, texts, *, batch_size: int = 32, progress=None, int8: bool = False):
+    def encode_passages(self, texts, *, batch_size: int = 32, progress=None, int8: bool = False, bf16: bool = False):
         from rag.text import split_sentences
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -36,7 +36,7 @@ class Encoder(Protocol):
 
     def encode_passages(
         self, texts: Sequence[str], *, batch_size: int = 32, progress: Callable[[int, int], None] | None = None,
-        int8: bool = False,
+        int8: bool = False, bf16: bool = False,
     ) -> np.ndarray: ...
 
 
