@@ -192,10 +192,6 @@ class LexicalIndex:
                 out.append((df, h, times, parts))
         return out
 
-    def top(self, terms: list[str], n: int, ok: np.ndarray | None = None, *, common: float = 0.1) -> np.ndarray:
-        """About the ``n`` best BM25 passages (slots, unordered), for a large archive: see :meth:`top_scored`."""
-        return self.top_scored(terms, n, ok, common=common)[0]
-
     def top_scored(self, terms: list[str], n: int, ok: np.ndarray | None = None, *,
                    common: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
         """About the ``n`` best BM25 passages (slots, unordered) and their exact scores, for a large archive.

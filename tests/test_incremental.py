@@ -221,13 +221,13 @@ def test_large_archive_bm25_candidates_are_scored_exactly():
         np.testing.assert_allclose(index.scores_of(q, cand), full[cand], rtol=1e-5)
         # no term left out: exactly the best passages; with the common ones left out, the passages
         # holding the rare term come first
-        top = index.top(q, 10, common=1.0)
+        top, _ = index.top_scored(q, 10, common=1.0)
         if not full.any():
             assert len(top) == 0  # no passage holds a query term
             continue
         assert sorted(full[top].tolist(), reverse=True) == pytest.approx(sorted(full.tolist(), reverse=True)[:10])
         assert not set(top.tolist()) & {7, 250}
-    rare_only = index.top(["检", "的", "是"], 10, common=0.05)
+    rare_only, _ = index.top_scored(["检", "的", "是"], 10, common=0.05)
     assert all("检" in docs[i] for i in rare_only)
 
 
