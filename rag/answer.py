@@ -126,7 +126,7 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     # question words in the title count as present in every sentence of the article.
     titles = {d: frozenset(terms(retriever.documents[d].title or "")) for d, *_ in spans}
     if sentence_dense and texts:
-        cos = retriever.encoder.encode_passages(texts, **_half(bf16)) @ query_vector
+        cos = retriever.encoder.encode_passages(texts, bf16=bf16) @ query_vector
     else:
         cos = np.array([p.dense for *_, p in spans], dtype=np.float32)
     best_p = max((p.score for p in top), default=1.0) or 1.0
@@ -321,14 +321,9 @@ def _confidence(question: str, history_terms: Sequence[str], retriever: Retrieve
     title = set(terms(doc.title or ""))
     own = [t for t in q_all if t not in title]
     window = _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0
-    sentence_cos = float(retriever.encoder.encode_passages([sentence], **_half(bf16))[0] @ query_vector)
+    sentence_cos = float(retriever.encoder.encode_passages([sentence], bf16=bf16)[0] @ query_vector)
     return (0.3 * _coverage(q_all, passage_text(doc, chunk), idf) + 0.2 * window
             + 0.3 * _rescale(best.dense) + 0.2 * _rescale(sentence_cos))
-
-
-def _half(bf16: bool) -> dict:
-    """``encode_passages`` keywords: bfloat16 asked only when wanted (other encoders need not know it)."""
-    return {"bf16": True} if bf16 else {}
 
 
 def _rescale(cosine: float) -> float:

@@ -420,6 +420,6 @@ def _embed(texts: list[str], encoder, cache: EmbeddingCache, batch_size: int, pr
                 progress(at + n, len(texts))
 
         out[block] = encoder.encode_passages([texts[i] for i in block], batch_size=batch_size, progress=tick,
-                                             **({"int8": True} if int8 else {"bf16": True} if bf16 else {}))
+                                             int8=int8, bf16=bf16)
         cache.add([keys[i] for i in block], out[block])
     return out
