@@ -120,7 +120,8 @@ class Index:
                 group_of[i] = rep
         self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
                                     config.dense_weight, config.candidates, group_of,
-                                    passages_for(config, manifest) if config.store == "milvus" else None)
+                                    passages_for(config, manifest) if config.store == "milvus" else None,
+                                    config.query_threads)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -256,10 +257,11 @@ class Index:
         context = resolve(question, turns)
         extra = list(context.terms)
         asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
+        qvec = self._retriever.embed_query(context.query)  # on a worker thread, while BM25 scores here
         with openmp_threads(self.config.query_threads):
-            qvec = self._retriever.encoder.encode_queries([context.query])[0]
             scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
                                                     remote_filter=self._expr(date_from, date_to, sources, exclude))
+        qvec = qvec.result()
         scored = self._lean(scored, context.articles)
         about = self._about(question, scored, extra)
         if about is not None:

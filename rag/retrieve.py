@@ -13,7 +13,9 @@ Slots of deleted documents stay empty (None) and are masked out of every search.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import overload
 
 import numpy as np
@@ -22,8 +24,11 @@ from rag.dense import DenseIndex
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Document, Hit
 from rag.text import query_terms
+from rag.threads import openmp_threads
 
 __all__ = ["Scored", "Retriever", "Passages", "fuse", "passage_text"]
+
+QueryVector = np.ndarray | Future  # a Future: the embedding is still being computed (Retriever.embed_query)
 
 _SAME_STORY = 0.05  # a repost's original copy is cited when its passage scores at most this much lower
 
@@ -134,6 +139,19 @@ class Retriever:
     candidates: int
     group_of: dict[int, int]  # doc_id -> the doc_id of its repost group's original (the copy cited)
     remote: object | None = None  # rag.milvus.MilvusPassages when the index searches on Milvus
+    query_threads: int = 0  # OpenMP threads of a query's embedding (0: as the process has them)
+
+    def embed_query(self, text: str) -> Future:
+        """The query's embedding, computed on a worker thread while the caller scores BM25.
+
+        The two overlap on two cores: the transformer (torch) and the posting arithmetic (numpy)
+        both release the GIL. ``future.result()`` gives the vector or raises the encoder's error.
+        """
+        def run() -> np.ndarray:
+            with openmp_threads(self.query_threads):  # OpenMP's limit belongs to the thread that runs
+                return self.encoder.encode_queries([text])[0]
+
+        return _query_pool().submit(run)
 
     def _ok(self, allowed: np.ndarray | None) -> np.ndarray | None:
         """Passage slots a search may return: live, and of an allowed document."""
@@ -143,23 +161,24 @@ class Retriever:
         return live & allowed[self.chunks.doc_ids]
 
     def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
-                   query_vector: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                   query_vector: QueryVector | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Per-passage BM25 and cosine scores, and the mask of passages allowed by the filters."""
-        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
         if query_vector is None:
-            query_vector = self.encoder.encode_queries([question])[0]
-        cos = self.dense.scores(query_vector)
+            query_vector = self.embed_query(question)
+        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
+        cos = self.dense.scores(_resolved(query_vector))
         return bm25, cos, self._ok(allowed)
 
     def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
-                       extra_terms: Sequence[str] = (), query_vector: np.ndarray | None = None,
+                       extra_terms: Sequence[str] = (), query_vector: QueryVector | None = None,
                        remote_filter: str = "") -> list[Scored]:
         """All candidate passages for ``question``, best first.
 
         Args:
             allowed: boolean mask over document slots; passages of other documents are dropped.
             extra_terms: context terms (from earlier turns) added to the lexical query.
-            query_vector: a precomputed query embedding.
+            query_vector: the query's embedding, or a Future of it (:meth:`embed_query`); by
+                default the question's, computed while BM25 scores.
             remote_filter: the same filters as a Milvus expression (Milvus backend only).
         """
         if not len(self.chunks) or not self.chunks.live.any():
@@ -169,10 +188,9 @@ class Retriever:
         return self._in_order(self._score(question, allowed, extra_terms, query_vector))
 
     def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
-                      query_vector: np.ndarray | None, expr: str) -> list[Scored]:
+                      query_vector: QueryVector | None, expr: str) -> list[Scored]:
         """Candidates and their scores from Milvus, fused here as the files backend fuses."""
-        if query_vector is None:
-            query_vector = self.encoder.encode_queries([question])[0]
+        query_vector = _resolved(self.embed_query(question) if query_vector is None else query_vector)
         q_terms = query_terms(question) + list(extra_terms)
         slots, bm25, cos = self.remote.candidates(q_terms, question, query_vector, self.candidates, expr)
         keep = slots < len(self.chunks)  # rows an unfinished update wrote are not ours yet
@@ -197,18 +215,20 @@ class Retriever:
         return sorted(scored, key=lambda s: (-s.score, path(int(rows[s.chunk_index, 0])), int(rows[s.chunk_index, 1])))
 
     def _score(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
-               query_vector: np.ndarray | None) -> list[Scored]:
+               query_vector: QueryVector | None) -> list[Scored]:
+        if query_vector is None:
+            query_vector = self.embed_query(question)
         if self.dense.exact:
             bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms,
                                             query_vector=query_vector)
             return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
-        # large archive: BM25's best, and the approximate index's nearest, rescored exactly
-        if query_vector is None:
-            query_vector = self.encoder.encode_queries([question])[0]
+        # large archive: BM25's best (while the query is embedded), and the approximate index's
+        # nearest, rescored exactly
         ok = self._ok(allowed)
         q_terms = query_terms(question) + list(extra_terms)
-        near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
         top, top_bm25 = self.lexical.top_scored(q_terms, self.candidates, ok)
+        query_vector = _resolved(query_vector)
+        near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
         cand = np.union1d(top, near)
         if ok is not None:
             cand = cand[ok[cand]]
@@ -285,3 +305,13 @@ class Retriever:
                 if name not in names and name != (me.site or me.source):
                     names.append(name)
         return tuple(names)
+
+
+def _resolved(query_vector: QueryVector) -> np.ndarray:
+    return query_vector.result() if isinstance(query_vector, Future) else query_vector
+
+
+@lru_cache(maxsize=1)
+def _query_pool() -> ThreadPoolExecutor:
+    """Worker threads for query embeddings (two: as many questions at once as cores here)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="rag-query")

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import threading
 
 import pytest
 
@@ -223,10 +224,20 @@ def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, mo
         return read(self, *args, **kwargs)
 
     monkeypatch.setattr(reader, "read", spy_read)
+    embedding = []
+    encoder = seed_index._retriever.encoder
+    encode_queries = encoder.encode_queries
+
+    def spy_embed(*args, **kwargs):  # on a worker thread, overlapping BM25, and on one thread too
+        embedding.append((threading.current_thread().name, torch.get_num_threads()))
+        return encode_queries(*args, **kwargs)
+
+    monkeypatch.setattr(encoder, "encode_queries", spy_embed)
     before = pools()
     assert any(api == "blas" for api, _ in before) and any(api == "openmp" for api, _ in before)
     seed_index.search("巡视工作的根本任务是什么？")
     seed_index.ask("巡视工作的根本任务是什么？")
     assert len(seen) >= 2 and all(set(p.values()) == {1} and torch_threads == 1 for p, torch_threads in seen)
     assert reading and all(n == torch.get_num_threads() for n in reading)
+    assert len(embedding) >= 2 and all(name.startswith("rag-query") and n == 1 for name, n in embedding)
     assert pools() == before

@@ -93,6 +93,26 @@ def test_make_examples_best_window_negatives_come_from_other_contexts_without_th
         assert x.passage not in qa.context and qa.answers[0] not in x.passage
 
 
+def test_make_examples_trains_on_traditional_copies_as_the_reader_reads_them():
+    """A traditional copy (OpenCC s2twp: Taiwan wording) reaches the model mapped back to simplified
+    characters one for one, as Reader.read maps a traditional archive; the answer's offsets stay exact."""
+    import random
+
+    from rag.reader.train import QA, TrainSettings, make_examples
+
+    context = "该县的软件园区于2019年建成，园区内有三十家企业。"
+    qas = [QA("q0", 0, context, "软件园区在哪一年建成？", ("2019年",), context.index("2019年"))]
+    seen = {}
+    for view in (True, False):
+        settings = TrainSettings(traditional_share=1.0, negatives_same_context=0.0, negatives_retrieved=0.0,
+                                 reader_view=view)
+        (x,) = make_examples(qas, settings, random.Random(1))
+        assert x.passage[x.start:x.end] == "2019年"
+        seen[view] = x
+    assert "軟體" in seen[False].passage and "該縣" in seen[False].passage  # the copy, as converted
+    assert "软体" in seen[True].passage and "该县" in seen[True].passage  # Taiwan wording, simplified characters
+
+
 @pytest.mark.slow
 def test_the_reader_shares_the_encoders_vocabulary_table_and_reads_the_same():
     from rag.config import Config
