@@ -57,10 +57,9 @@ def _s2t(text):
 
 # Known misses of the trained reader (issue #16): it prefers a span in another article's passage.
 # (seed, script, a word of the question) the shipped reader answers with another sentence (issue #16)
-READER_MISSES = {("004", "simplified", "特点"): "reader quotes the sentence that says 特点 (职能特点), not the one "
-                                               "that describes the stage",
-                 ("004", "traditional", "特点"): "as in simplified"}
-# ("000", "traditional", "哪天") was a miss (the 8月22日 meeting of seed 002) until the second training stage
+READER_MISSES = {("000", "traditional", "哪天"): "reader prefers the 8月22日 meeting of seed 002 (a miss of stages 1 "
+                                              "and 3; stage 2 had it)"}
+# ("004", *, "特点") were misses (the sentence that says 职能特点) until the third training stage
 
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
@@ -99,15 +98,18 @@ def test_short_answers_by_the_rules(rules_index, question, expected):
 def test_short_answers_by_the_reader(seed_index):
     """The reader's spans point into the document and hold the answer; most match it exactly.
     (A quality bar, not a per-question promise: span boundaries are the reader's weak point.)"""
-    exact = 0
+    exact = by_reader = 0
     for question, expected in SHORT:
         answer = seed_index.ask(question)
-        assert answer.found and answer.short is not None and answer.short.by == "reader"
+        assert answer.found and answer.short is not None
         doc = seed_index.document(answer.citations[0].path)
         assert doc.text[answer.short.start : answer.short.end] == answer.short.text
         assert answer.short.text in answer.text  # the quote holds the span
         exact += answer.short.text == expected
-    assert exact >= 3
+        # below its minimum margin over "no answer" (reader_min_margin) the rules answer instead
+        by_reader += answer.short.by == "reader" or (answer.short.by == "rules" and answer.reader_margin is not None
+                                                     and answer.reader_margin < seed_index.config.reader_min_margin)
+    assert exact >= 3 and by_reader == len(SHORT)
 
 
 @pytest.mark.parametrize("question", NOT_COVERED)
