@@ -192,7 +192,8 @@ class Retriever:
     def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
                       query_vector: QueryVector | None, expr: str) -> list[Scored]:
         """Candidates and their scores from Milvus, fused here as the files backend fuses."""
-        query_vector = _resolved(self.embed_query(question) if query_vector is None else query_vector)
+        # Milvus needs the vector before anything else: embedded here, not on a worker thread
+        query_vector = self.encoder.encode_queries([question])[0] if query_vector is None else _resolved(query_vector)
         q_terms = query_terms(question) + list(extra_terms)
         slots, bm25, cos = self.remote.candidates(q_terms, question, query_vector, self.candidates, expr)
         keep = slots < len(self.chunks)  # rows an unfinished update wrote are not ours yet
