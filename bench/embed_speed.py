@@ -2,6 +2,11 @@
 measured matrix-multiply GFLOP/s, the model's FLOPs per passage, and what bfloat16 and int8 passages cost in recall.
 
     python bench/embed_speed.py ../shared/eval/DRCD_dev.json --passages 1200
+    python bench/embed_speed.py ../shared/eval/DRCD_dev.json --passages 1200 --queries
+
+``--queries``: instead, a question's embedding as a search makes it (one at a time, one thread) by
+each query runtime (torch float32, torch int8, ONNX Runtime int8): latency, cosine to float32, and
+recall@5 against the float passages.
 
 Passages are the index's own (150-character chunks of the file's contexts, headline first). Recall@5 is
 document-level over those passages for the file's questions whose context is among them: dense alone, and
@@ -46,6 +51,7 @@ def main() -> None:
     ap.add_argument("file", type=Path)
     ap.add_argument("--passages", type=int, default=1200)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--queries", action="store_true", help="time the question encoders instead")
     args = ap.parse_args()
 
     import torch
@@ -98,9 +104,9 @@ def main() -> None:
     lexical = LexicalIndex.build([terms(t) for t in texts], k1=c.bm25_k1, b=c.bm25_b)
     bm25 = [lexical.scores(query_terms(q)) for q, _ in qs]
 
-    def recall(vectors: np.ndarray) -> tuple[float, float]:
+    def recall(vectors: np.ndarray, questions: np.ndarray | None = None) -> tuple[float, float]:
         dense = fused = 0
-        for (q, cid), v, b in zip(qs, qv, bm25):
+        for (q, cid), v, b in zip(qs, qv if questions is None else questions, bm25):
             cos = vectors @ v
             top = list(dict.fromkeys(owner[np.argsort(-cos)].tolist()))[:5]
             dense += cid in top
@@ -117,8 +123,11 @@ def main() -> None:
     if native_bf16():
         plans += [("bfloat16, batch 32 (the default)", enc._model, 32, True),
                   ("bfloat16, batch 64", enc._model, 64, True)]
-    plans += [("int8 dynamic, batch 32", enc._query_model, 32, False),
-              ("int8 dynamic, batch 64", enc._query_model, 64, False)]
+    if args.queries:
+        _queries(enc, c, qs, run(enc._model, 32)[1], recall)
+        return
+    plans += [("int8 dynamic, batch 32", enc._int8_model(), 32, False),
+              ("int8 dynamic, batch 64", enc._int8_model(), 64, False)]
     for name, model, batch, bf16 in plans:
         speed, vecs = run(model, batch, bf16)
         base = speed if base is None else base
@@ -129,6 +138,41 @@ def main() -> None:
     print(f"\n{len(qs)} questions. Float32 at batch 32 reaches {rows[0][3] / peak:.0%} of the machine's measured "
           f"float32 matmul rate; the limit for float32 is {peak * 1e9 / fpp:.0f} passages/s, for bfloat16 "
           f"{peak16 * 1e9 / fpp:.0f}.")
+
+
+def _queries(enc, c, qs, passages: np.ndarray, recall) -> None:
+    """Per-question latency (one thread, as a search embeds it), fidelity and recall of each runtime."""
+    import statistics
+
+    import torch
+
+    from rag.embed.onnx import load_query_session
+
+    torch.set_num_threads(1)
+    texts = [c.query_prompt + q for q, _ in qs]
+    onnx = enc._onnx or load_query_session(enc._model, "bench")
+    runtimes = [("torch float32", lambda t: enc._encode([t], batch_size=1, model=enc._model)),
+                ("torch int8 (dynamic quantisation)", lambda t: enc._encode([t], batch_size=1, model=enc._int8_model()))]
+    if onnx is not None:
+        runtimes.append(("ONNX Runtime int8 (the default)", lambda t: onnx.encode([t])))
+    vectors, times = {}, {}
+    for name, fn in runtimes:
+        for t in texts[:10]:
+            fn(t)
+        times[name], vectors[name] = [], []
+    for t in texts:  # interleaved: every runtime sees the same machine state
+        for name, fn in runtimes:
+            t0 = time.perf_counter()
+            vectors[name].append(fn(t)[0])
+            times[name].append((time.perf_counter() - t0) * 1000)
+    full = np.array(vectors["torch float32"])
+    print(f"{len(texts)} questions, one at a time on one thread; recall@5 over the float32 passages")
+    for name, _ in runtimes:
+        v = np.array(vectors[name])
+        r_dense, r_fused = recall(passages, v)
+        print(f"{name:36} p50 {statistics.median(times[name]):5.1f} ms  p95 {np.percentile(times[name], 95):5.1f} ms  "
+              f"cosine to float32 {np.mean((v * full).sum(axis=1)):.4f}  recall@5 dense {r_dense:.3f} fused {r_fused:.3f}",
+              flush=True)
 
 
 if __name__ == "__main__":

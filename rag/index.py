@@ -105,7 +105,7 @@ class Index:
         self._by_path = {p: i for i, p in enumerate(self._slots.paths) if p is not None}
         passages = Passages(self._slots, rows)
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
-                               config.int8_queries)
+                               config.int8_queries, config.query_runtime)
         # one vocabulary table and tokenizer in memory for retrieval and reading when the
         # reader's base is the retrieval model (bench/scale.py measures the resident memory)
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8, encoder)

@@ -155,6 +155,35 @@ class Retriever:
 
         return _query_pool().submit(run)
 
+    def _nearest_soon(self, query_vector: QueryVector, k: int) -> Future:
+        """The approximate index's ``k`` nearest slots, searched on the worker thread as soon as the
+        query's embedding is ready (FAISS releases the GIL), while the caller scores BM25.
+
+        Chained as a callback of the embedding's Future, never as a second job waiting on it: two
+        such jobs could fill both workers while the embeddings they wait for sit in the queue.
+        """
+        out: Future = Future()
+
+        def search(vector: np.ndarray) -> None:
+            try:
+                with openmp_threads(self.query_threads):
+                    out.set_result(self.dense.candidates(vector, k))
+            except BaseException as exc:  # handed to the caller, which raises it from result()
+                out.set_exception(exc)
+
+        if not isinstance(query_vector, Future):
+            _query_pool().submit(search, query_vector)
+            return out
+
+        def ready(done: Future) -> None:
+            if done.exception() is not None:
+                out.set_exception(done.exception())
+            else:
+                search(done.result())
+
+        query_vector.add_done_callback(ready)  # runs on the worker thread (here if already done)
+        return out
+
     def _ok(self, allowed: np.ndarray | None) -> np.ndarray | None:
         """Passage slots a search may return: live, and of an allowed document."""
         live = self.chunks.live
@@ -227,11 +256,12 @@ class Retriever:
             return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
         # large archive: BM25's best (while the query is embedded), and the approximate index's
         # nearest, rescored exactly
+        near_soon = self._nearest_soon(query_vector, self.candidates * (1 if allowed is None else 4))
         ok = self._ok(allowed)
         q_terms = query_terms(question) + list(extra_terms)
         top, top_bm25 = self.lexical.top_scored(q_terms, self.candidates, ok)
         query_vector = _resolved(query_vector)
-        near = self.dense.candidates(query_vector, self.candidates * (1 if allowed is None else 4))
+        near = near_soon.result()
         cand = np.union1d(top, near)
         if ok is not None:
             cand = cand[ok[cand]]

