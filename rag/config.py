@@ -81,8 +81,9 @@ class Config:
             vector (exact); above it, an approximate FAISS index (IVF with 8-bit codes) proposes
             the dense candidates (see bench/scale.py for its recall and speed).
         ann_lists: inverted lists of that index (0: about 4 x the square root of the passages).
-        ann_probes: lists searched per question (128: dense recall@10 0.82 at 7 ms on 1.2M passages,
-            bench/scale.py; more: better recall, slower).
+        ann_probes: lists searched per question (256: dense recall@10 0.87-0.89 at 8-10 ms on 1.2M
+            passages, bench/scale.py; that search runs beside BM25's, so 256 costs no more than 128
+            did; 512: 0.91-0.93 but +6 ms).
         store: ``"files"`` (default): search runs on the index folder's own files; ``"milvus"``:
             passages, vectors, a BM25 sparse field and metadata also go into a Milvus collection
             and every search runs there (see rag.milvus). The folder still holds the documents.
@@ -124,7 +125,7 @@ class Config:
     query_threads: int = 1
     exact_limit: int = 200_000
     ann_lists: int = 0
-    ann_probes: int = 128
+    ann_probes: int = 256
     store: Literal["files", "milvus"] = "files"
     milvus_uri: str = ""
     milvus_token: str = ""
