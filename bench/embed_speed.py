@@ -146,11 +146,9 @@ def _queries(enc, c, qs, passages: np.ndarray, recall) -> None:
 
     import torch
 
-    from rag.embed.onnx import load_query_session
-
     torch.set_num_threads(1)
     texts = [c.query_prompt + q for q, _ in qs]
-    onnx = enc._onnx or load_query_session(enc._model, "bench")
+    onnx = enc._onnx  # None where the ONNX graph could not be made (the encoder logged why)
     runtimes = [("torch float32", lambda t: enc._encode([t], batch_size=1, model=enc._model)),
                 ("torch int8 (dynamic quantisation)", lambda t: enc._encode([t], batch_size=1, model=enc._int8_model()))]
     if onnx is not None:
