@@ -61,7 +61,7 @@ class Config:
             0.527 int8 feed-forward layers only), so off by default.
         int8_queries: embed questions with an int8 model (faster search).
         query_runtime: ``"onnx"`` (default): the int8 model is an ONNX Runtime graph exported once
-            per machine (9 ms a question on one core against torch's 16, and closer to the float
+            per machine (7.9 ms a question on one core against torch's 18.4, and closer to the float
             model); ``"torch"``: torch's dynamically quantised copy (also the fallback when the
             export cannot be made).
         int8_passages: embed passages with that int8 copy too (a build about 2x faster; see

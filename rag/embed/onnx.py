@@ -1,10 +1,10 @@
 """Questions embedded by ONNX Runtime: the query encoder exported once and quantised to int8.
 
 A search embeds one short question on one thread. torch's int8 model (dynamic quantisation)
-spends most of that time between its many small operators: 16 ms a question on these CPUs,
-against 9 ms for the same graph in ONNX Runtime, whose int8 weights also stay closer to the
-float model (mean cosine to float32 0.989, torch's int8 copy 0.978; bench/embed_speed.py
---queries measures both). The graph is exported with torch's own exporter and quantised with
+spends most of that time between its many small operators: 18.4 ms a question (p50, 400 DRCD
+questions, one thread) against 7.9 ms for the same graph in ONNX Runtime, whose int8 weights
+also stay closer to the float model (mean cosine to float32 0.989, torch's int8 copy 0.978;
+``bench/embed_speed.py --queries``, bench/results-query-embed.txt). The graph is exported with torch's own exporter and quantised with
 onnxruntime's ``quantize_dynamic`` once per machine (about 20 s, at set-up), then loaded from
 the model cache. Passages are still embedded by torch (bfloat16, batched), where ONNX Runtime
 brings nothing measurable.
