@@ -126,8 +126,10 @@ def main() -> None:
     if args.queries:
         _queries(enc, c, qs, run(enc._model, 32)[1], recall)
         return
-    plans += [("int8 dynamic, batch 32", enc._int8_model(), 32, False),
-              ("int8 dynamic, batch 64", enc._int8_model(), 64, False)]
+    plans += [("torch int8 dynamic, batch 32", enc._int8_model(), 32, False),
+              ("torch int8 dynamic, batch 64", enc._int8_model(), 64, False)]
+    if enc._onnx is not None:  # model None: the encoder's int8 ONNX graph (Config.int8_passages)
+        plans += [("ONNX Runtime int8, 1 passage a thread", None, 256, False)]
     for name, model, batch, bf16 in plans:
         speed, vecs = run(model, batch, bf16)
         base = speed if base is None else base

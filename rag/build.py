@@ -193,7 +193,8 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
             todo.append(i)
     if found:
         vectors[found] = previous._retriever.dense.rows(found_at)
-    cache = EmbeddingCache(folder, config.model + (":int8" if config.int8_passages else ""), encoder.dim)
+    precision = ":" + getattr(encoder, "int8_runtime", "int8") if config.int8_passages else ""
+    cache = EmbeddingCache(folder, config.model + precision, encoder.dim)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))

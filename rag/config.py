@@ -64,8 +64,9 @@ class Config:
             per machine (7.9 ms a question on one core against torch's 18.4, and closer to the float
             model); ``"torch"``: torch's dynamically quantised copy (also the fallback when the
             export cannot be made).
-        int8_passages: embed passages with that int8 copy too (a build about 2x faster; see
-            bench/embed_speed.py for its speed and recall).
+        int8_passages: embed passages with that int8 model too: the ONNX graph, one passage a
+            thread (each passage's vector is then independent of what else is embedded with it),
+            or torch's int8 copy where there is no graph. bench/embed_speed.py measures speed and recall.
         bf16_passages: embed passages with the float model's matrix products in bfloat16 where
             the CPU does them natively (AVX512-BF16, AMX): about 2x faster, vectors within cosine
             0.9999 of float32 (bench/embed_speed.py); float32 on other CPUs.

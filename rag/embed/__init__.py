@@ -125,6 +125,11 @@ class SentenceTransformerEncoder:
         return "onnx-int8" if self._onnx is not None else ("torch-int8" if self._query_model is not self._model
                                                            else "torch")
 
+    @property
+    def int8_runtime(self) -> str:
+        """What ``encode_passages(int8=True)`` runs: ``"onnx-int8"`` or ``"torch-int8"``."""
+        return "onnx-int8" if self._onnx is not None else "torch-int8"
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = [self._qp + t for t in texts]
         if self._onnx is not None:
@@ -138,11 +143,14 @@ class SentenceTransformerEncoder:
                         bf16: bool = False) -> np.ndarray:
         """Unit vectors of passages.
 
-        ``int8``: with the int8 copy of the model. ``bf16``: the float model's matrix products in
-        bfloat16 where the CPU computes them natively (:func:`native_bf16`), float32 elsewhere. Both
-        are about 2x faster; bench/embed_speed.py measures their speed and recall.
+        ``int8``: with the int8 model questions use (the ONNX graph where there is one, else torch's
+        int8 copy). ``bf16``: the float model's matrix products in bfloat16 where the CPU computes
+        them natively (:func:`native_bf16`), float32 elsewhere. bench/embed_speed.py measures their
+        speed and recall.
         """
         texts = [self._pp + t for t in texts]
+        if int8 and self._onnx is not None:  # one passage at a time: no padding, so no need to sort by length
+            return self._encode_sorted(texts, max(batch_size, 256), progress, None)
         model = self._int8_model() if int8 else self._model
         if bf16 and not int8 and native_bf16():
             import torch
@@ -163,8 +171,13 @@ class SentenceTransformerEncoder:
         return out
 
     def _encode(self, texts: list[str], *, batch_size: int, model=None) -> np.ndarray:
+        """``model=None``: the ONNX graph, each text alone (batch_size unused)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if model is None:
+            import torch
+
+            return self._onnx.encode_each(texts, torch.get_num_threads())
         vecs = (model or self._model).encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                              show_progress_bar=False, convert_to_numpy=True)
         return np.asarray(vecs, dtype=np.float32)

@@ -6,8 +6,8 @@ questions, one thread) against 7.9 ms for the same graph in ONNX Runtime, whose 
 also stay closer to the float model (mean cosine to float32 0.989, torch's int8 copy 0.978;
 ``bench/embed_speed.py --queries``, bench/results-query-embed.txt). The graph is exported with torch's own exporter and quantised with
 onnxruntime's ``quantize_dynamic`` once per machine (about 20 s, at set-up), then loaded from
-the model cache. Passages are still embedded by torch (bfloat16, batched), where ONNX Runtime
-brings nothing measurable.
+the model cache. With ``Config(int8_passages=True)`` the same graph embeds passages too, each alone,
+one per thread (:meth:`OnnxQueryEncoder.encode_each`).
 
 Only models whose sentence-transformers pipeline is a transformer, mean pooling and an optional
 normalisation (the e5 family, most retrieval models) are exported; for any other, or when
@@ -120,13 +120,7 @@ class OnnxQueryEncoder:
     """
 
     def __init__(self, path: Path, tokenizer, embeddings, max_length: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # a question per core: two users asking at once use both
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = _session(path)
         self.tokenizer, self.embeddings, self.max_length = tokenizer, embeddings, max_length
         self.path = path
 
@@ -138,6 +132,47 @@ class OnnxQueryEncoder:
             embeds = self.embeddings(batch["input_ids"]).numpy()
         feed = {"inputs_embeds": embeds, "attention_mask": batch["attention_mask"].numpy().astype(np.int64)}
         return np.asarray(self.session.run(None, feed)[0], dtype=np.float32)
+
+    def encode_each(self, texts: list[str], threads: int) -> np.ndarray:
+        """Passages one at a time, ``threads`` at once (the session is thread-safe).
+
+        Dynamic quantisation scales each matrix product's activations by the batch's largest
+        value, so a passage batched with others gets a vector that depends on them; alone, it
+        always gets the same vector, whether a build or an update embeds it. It is also the
+        fastest way here: no padding, and one thread a passage spends no time synchronising
+        (bench/embed_speed.py: about 2.5x float32 torch's passages/s on two cores).
+        """
+        import torch
+        from concurrent.futures import ThreadPoolExecutor
+
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+
+        def one(row: list[int]) -> np.ndarray:
+            with torch.inference_mode():
+                embeds = self.embeddings(torch.tensor([row])).numpy()
+            feed = {"inputs_embeds": embeds, "attention_mask": np.ones((1, len(row)), dtype=np.int64)}
+            return self.session.run(None, feed)[0][0]
+
+        out = np.zeros((len(ids), self.embeddings.embedding_dim), dtype=np.float32)
+        if threads <= 1:
+            for i, row in enumerate(ids):
+                out[i] = one(row)
+            return out
+        with ThreadPoolExecutor(threads, thread_name_prefix="rag-embed") as pool:
+            for i, vec in enumerate(pool.map(one, ids)):
+                out[i] = vec
+        return out
+
+
+def _session(path: Path):
+    """An ONNX Runtime session on one thread: a question, or a passage, per core."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def load_query_session(st_model, model_path: str, cache_dir: Path | None = None) -> OnnxQueryEncoder | None:
