@@ -121,7 +121,7 @@ def main() -> None:
     plans = [("float32, batch 32 (the first default)", enc._model, 32, False),
              ("float32, batch 64", enc._model, 64, False)]
     if native_bf16():
-        plans += [("bfloat16, batch 32 (the default)", enc._model, 32, True),
+        plans += [("bfloat16, batch 32 (the default before)", enc._model, 32, True),
                   ("bfloat16, batch 64", enc._model, 64, True)]
     if args.queries:
         _queries(enc, c, qs, run(enc._model, 32)[1], recall)
@@ -129,7 +129,7 @@ def main() -> None:
     plans += [("torch int8 dynamic, batch 32", enc._int8_model(), 32, False),
               ("torch int8 dynamic, batch 64", enc._int8_model(), 64, False)]
     if enc._onnx is not None:  # model None: the encoder's int8 ONNX graph (Config.int8_passages)
-        plans += [("ONNX Runtime int8, 1 passage a thread", None, 256, False)]
+        plans += [("ONNX Runtime int8, 1 passage a thread (default)", None, 256, False)]
     for name, model, batch, bf16 in plans:
         speed, vecs = run(model, batch, bf16)
         base = speed if base is None else base

@@ -139,14 +139,14 @@ def run_file(path: Path, args) -> dict[str, dict]:
 
 def _milvus_twin(index, root: Path):
     """The same corpus in the Milvus backend (Milvus Lite), its vectors taken from ``index``."""
-    from rag.embed.cache import EmbeddingCache
+    from rag.build import embedding_cache
     from rag.retrieve import passage_text
 
     config = index.config.replace(store="milvus", milvus_uri=str(root / "milvus.db"))
     shutil.rmtree(root / "idx-milvus", ignore_errors=True)
     retr = index._retriever
     live = [i for i in range(len(retr.chunks)) if retr.chunks.live[i]]
-    cache = EmbeddingCache(root / "idx-milvus", config.model, retr.dense.dim)
+    cache = embedding_cache(root / "idx-milvus", config, retr.encoder)
     texts = [passage_text(retr.documents[retr.chunks[i].doc_id], retr.chunks[i]) for i in live]
     cache.add([cache.key(t) for t in texts], retr.dense.rows(live))
     return rag.build_index(root / "corpus", root / "idx-milvus", config=config)

@@ -150,8 +150,8 @@ from rag.config import Config
 from rag.embed import load_encoder
 from rag.reader import load_reader
 c = Config()
-load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
-load_reader(None, False)
+enc = load_encoder(c.model, c.query_prompt, c.passage_prompt, c.threads, c.int8_queries, c.query_runtime)
+load_reader(c.reader_weights or None, c.reader_int8, enc)  # as Index loads it (sharing the encoder's table)
 before = _rss_mb()
 import rag
 t = time.perf_counter()

@@ -35,7 +35,7 @@ from rag.text import terms
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build"]
+__all__ = ["build", "embedding_cache"]
 
 
 def _check_sources_exist(roots: Sequence[Path]) -> None:
@@ -193,8 +193,7 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
             todo.append(i)
     if found:
         vectors[found] = previous._retriever.dense.rows(found_at)
-    precision = ":" + getattr(encoder, "int8_runtime", "int8") if config.int8_passages else ""
-    cache = EmbeddingCache(folder, config.model + precision, encoder.dim)
+    cache = embedding_cache(folder, config, encoder)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
         unique = list(dict.fromkeys(texts[i] for i in todo))
@@ -391,6 +390,13 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     documents = store.extended(folder / SEGMENTS / written["segments"][-1]["name"] if docs else None, deleted)
     return Index(folder, written, documents, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
                  dense, config)
+
+
+def embedding_cache(folder: Path, config: Config, encoder) -> EmbeddingCache:
+    """The cache of vectors a build of ``folder`` computes, keyed by model and precision (int8
+    vectors from the ONNX graph and from torch's copy differ, so neither is taken for the other)."""
+    precision = ":" + getattr(encoder, "int8_runtime", "int8") if config.int8_passages else ""
+    return EmbeddingCache(folder, config.model + precision, encoder.dim)
 
 
 _EMBED_BLOCK = 512  # passages embedded between two writes of the embedding cache
