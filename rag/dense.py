@@ -4,7 +4,7 @@ Vectors are L2-normalised float32 rows, one ``vectors.npy`` per segment, opened 
 Below ``exact_limit`` live passages every question is scored against all of them (one
 matrix-vector product per segment; exact, and at these sizes faster than any approximate
 index). Above it, an inverted-file index with 8-bit scalar quantisation
-(``IndexIVFScalarQuantizer`` with ids: passage slots) proposes
+(``IndexIVFScalarQuantizer`` with ids: passage slots, memory-mapped like the vectors) proposes
 the candidates; their cosines are then recomputed exactly from the stored float vectors, so
 fusion sees the same numbers either way. The median cosine used to rescale scores comes from
 a fixed sample of live passages in that mode.
@@ -49,9 +49,16 @@ class Approximate:
 
     @classmethod
     def load(cls, path: Path, nprobe: int) -> Approximate:
+        """The index memory-mapped: its lists are read when a question probes them, so opening
+        takes no time and no memory for them (1.18M passages: 3.5 s and 450 MB when read whole).
+        The file is never written again (a rebuild writes a new generation), and a loaded index
+        is never added to, so the read-only mapping is safe; where mapping fails it is read whole."""
         import faiss
 
-        return cls(faiss.read_index(str(path)), nprobe)
+        try:
+            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP), nprobe)
+        except RuntimeError:
+            return cls(faiss.read_index(str(path)), nprobe)
 
 
 def train_approximate(vectors: np.ndarray, *, nlist: int, nprobe: int, seed: int = 13) -> Approximate:
