@@ -72,6 +72,23 @@ def test_a_few_training_steps_lower_the_loss_and_the_weights_load(tmp_path):
     again = train([tmp_path / "tiny.json"], tmp_path / "w2", stage2, say=lambda m: None)
     assert again["examples"] > record["examples"] - record["examples"] // 2  # negatives were added
     assert again["settings"]["init"] == str(tmp_path / "w")
+    # a stage may grow the adapters' rank: the grown reader starts out reading exactly as the init reader
+    from dataclasses import replace
+
+    from rag.reader.features import encode_windows
+    from rag.reader.train import _start_reader
+
+    grown = _start_reader(replace(stage2, reader=replace(stage2.reader, lora_r=32, lora_alpha=64)))
+    old = load_span_reader(tmp_path / "w")
+    w = encode_windows(old.tokenizer, ["考试持续了多久？"], ["考试持续了两个小时，考生全部按时交卷。"], max_len=64, stride=16)
+    for a, b in zip(old.predict(w.input_ids, w.attention_mask), grown.predict(w.input_ids, w.attention_mask)):
+        assert np.allclose(a, b, atol=1e-4)
+    def lora(r):
+        return sum(p.numel() for n, p in r.encoder.named_parameters() if "lora_" in n)
+
+    assert lora(grown) == 2 * lora(old)
+    with pytest.raises(ValueError, match="grow"):
+        _start_reader(replace(stage2, reader=replace(stage2.reader, lora_r=8, lora_alpha=16)))
 
 
 def test_make_examples_best_window_negatives_come_from_other_contexts_without_the_answer():

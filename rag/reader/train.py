@@ -263,6 +263,47 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _start_reader(settings: TrainSettings) -> SpanReader:
+    """A fresh reader, the ``init`` reader, or the ``init`` reader grown to ``settings.reader.lora_r``.
+
+    Growing keeps what the reader computes: the old rank's A rows and B columns are copied into
+    the new matrices, the new B columns are zero (so the new directions start silent and learn),
+    and alpha grows with the rank so peft's scale ``alpha / r`` is unchanged.
+    """
+    if not settings.init:
+        return SpanReader(settings.reader, trainable=True)
+    init = Path(settings.init)
+    old = json.loads((init / "reader.json").read_text())
+    if old.get("lora_r", settings.reader.lora_r) == settings.reader.lora_r:
+        return SpanReader(settings.reader, adapter_dir=init, trainable=True)
+    import torch
+    from safetensors.torch import load_file
+
+    r0, r1 = old["lora_r"], settings.reader.lora_r
+    if r1 < r0 or old["lora_alpha"] * r1 != settings.reader.lora_alpha * r0:
+        raise ValueError(f"--rank {r1}: can only grow the rank of {init} (r {r0}, alpha {old['lora_alpha']}) "
+                         f"with alpha growing alike (alpha {old['lora_alpha'] * r1 // r0})")
+    reader = SpanReader(settings.reader, trainable=True)
+    trained = {k.replace(".lora_A.weight", ".lora_A.default.weight").replace(".lora_B.weight", ".lora_B.default.weight"): v
+               for k, v in load_file(str(init / "adapter_model.safetensors")).items()}
+    grown = 0
+    with torch.no_grad():
+        for name, param in reader.encoder.named_parameters():
+            if name not in trained:
+                continue
+            w = trained[name].float()
+            if ".lora_A." in name:
+                param[:r0].copy_(w)
+            else:
+                param.zero_()
+                param[:, :r0].copy_(w)
+            grown += 1
+        if grown != len(trained):
+            raise ValueError(f"{init}: {len(trained) - grown} adapter matrices did not match the model")
+        reader.head.load_state_dict({k: v.float() for k, v in load_file(str(init / "span_head.safetensors")).items()})
+    return reader
+
+
 def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool = False,
           say=print) -> dict:
     """Prepare the data, train, evaluate on the held-out contexts, save weights and a record."""
@@ -285,7 +326,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     say(f"data: {len(train_qas)} training questions, {len(examples)} windows "
         f"({sum(x.start < 0 for x in examples)} without answer), {len(dev)} held-out questions")
 
-    reader = SpanReader(settings.reader, adapter_dir=Path(settings.init) if settings.init else None, trainable=True)
+    reader = _start_reader(settings)
     ckpt = out / "checkpoint"
     params = reader.parameters()
     opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
@@ -385,6 +426,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="data sampling, order and initialisation (a later stage: another seed, to see other windows)")
     ap.add_argument("--bf16", action="store_true", help="bfloat16 matrix products where the CPU has them")
     ap.add_argument("--lr", type=float, default=TrainSettings.lr)
+    ap.add_argument("--rank", type=int, default=0,
+                    help="LoRA rank (alpha = 2 x rank); with --init, grows the init reader's adapters to it")
     ap.add_argument("--no-reader-view", action="store_true",
                     help="train on traditional copies as they are, not as the reader sees them (simplified one for one)")
     ap.add_argument("--negatives-best-window", type=float, default=TrainSettings.negatives_best_window,
@@ -398,6 +441,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = TrainSettings(epochs=args.epochs, max_examples=args.max_examples, holdout_contexts=args.holdout,
                              save_every=args.save_every, init=args.init, lr=args.lr, seed=args.seed, bf16=args.bf16,
                              negatives_best_window=args.negatives_best_window, reader_view=not args.no_reader_view)
+    if args.rank:
+        from dataclasses import replace
+
+        settings = replace(settings, reader=replace(settings.reader, lora_r=args.rank, lora_alpha=2 * args.rank))
     for f in args.files:
         if not f.exists():
             sys.exit(f"error: training file {f} not found; pass the SQuAD-format files to train on")
