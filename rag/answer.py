@@ -147,7 +147,8 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                     pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
                     reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
                     reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
-                    repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> Answer:
+                    repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
+                    sentence_int8: bool = False) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
@@ -157,6 +158,9 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     ``avoid`` holds (doc_id, start, end) of sentences already quoted: no answer repeats them;
     ``repeat`` the latest quote of a follow-up: repeated only when it still clearly answers best.
     ``bf16``: the reader and the sentence embeddings multiply in bfloat16 where the CPU does it natively.
+    ``sentence_int8``: the quoted sentence is embedded (for the confidence) by the int8 model the
+    archive's passages were embedded with: about 20 ms instead of 30-600 ms for the float model
+    (bench/ask_latency.py; docs/experiments.md).
     """
     related = tuple(retriever.hits(scored, related_k))
     span = _read(question, retriever, scored, reader, reader_passages, repeat, bf16) if reader is not None else None
@@ -179,7 +183,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
-    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector, bf16)
+    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector, bf16, sentence_int8)
     confidence, margin = rules_confidence, None
     if span is not None:  # also when the rules answered: the reader's doubt is evidence too
         margin = span.margin
@@ -308,7 +312,7 @@ def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, ch
 
 
 def _confidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,
-                query_vector: np.ndarray, bf16: bool = False) -> float:
+                query_vector: np.ndarray, bf16: bool = False, int8: bool = False) -> float:
     """How sure the archive answers: the share of the question's weighted terms in the passage,
     the share found close together in the sentence without counting title words (a sibling
     paragraph of the right article shares the title, not the question's specific words),
@@ -321,7 +325,7 @@ def _confidence(question: str, history_terms: Sequence[str], retriever: Retrieve
     title = set(terms(doc.title or ""))
     own = [t for t in q_all if t not in title]
     window = _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0
-    sentence_cos = float(retriever.encoder.encode_passages([sentence], bf16=bf16)[0] @ query_vector)
+    sentence_cos = float(retriever.encoder.encode_passages([sentence], bf16=bf16, int8=int8)[0] @ query_vector)
     return (0.3 * _coverage(q_all, passage_text(doc, chunk), idf) + 0.2 * window
             + 0.3 * _rescale(best.dense) + 0.2 * _rescale(sentence_cos))
 

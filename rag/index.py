@@ -274,7 +274,7 @@ class Index:
                                reader_weight=self.config.reader_weight,
                                reader_min_margin=self.config.reader_min_margin,
                                avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
-                               bf16=self.config.bf16_answers)
+                               bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
         return answer if asked == question else dataclasses.replace(answer, question=question)
 
     def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:

@@ -120,6 +120,9 @@ def _read_pdf(path: Path) -> RawText:
         import pypdf
     except ImportError as exc:
         raise IngestError("reading .pdf needs pypdf: pip install pypdf") from exc
+    # pypdf logs its repairs of damaged files ("EOF marker not found") on the caller's console;
+    # a file it cannot read gets this module's own message instead, naming the file
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = pypdf.PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
