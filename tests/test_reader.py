@@ -146,3 +146,44 @@ def test_the_reader_shares_the_encoders_vocabulary_table_and_reads_the_same():
     w = encode_windows(own.tokenizer, [q], [p], max_len=144, stride=48)
     for a, b in zip(shared.predict(w.input_ids, w.attention_mask), own.predict(w.input_ids, w.attention_mask)):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def _adapter_folder(folder, weights: dict, r: int, alpha: int) -> None:
+    """A minimal reader folder around ``weights`` (LoRA A/B tensors), for the shrink tests."""
+    import torch
+    from safetensors.torch import save_file
+
+    folder.mkdir()
+    save_file(weights, str(folder / "adapter_model.safetensors"))
+    save_file({"weight": torch.zeros(2, 8), "bias": torch.zeros(2)}, str(folder / "span_head.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps({"r": r, "lora_alpha": alpha, "peft_type": "LORA"}))
+    (folder / "reader.json").write_text(json.dumps({"lora_r": r, "lora_alpha": alpha}))
+
+
+def test_shrink_keeps_an_update_whose_rank_is_already_low_and_drops_the_smallest_directions(tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from rag.reader.shrink import shrink_adapter
+
+    g = torch.Generator().manual_seed(0)
+    low_b = torch.randn(12, 3, generator=g) @ torch.randn(3, 8, generator=g)  # rank 3 although r = 8
+    a = torch.randn(8, 16, generator=g)
+    key = "base_model.model.encoder.layer.0.attention.self.query.lora_{}.weight"
+    _adapter_folder(tmp_path / "src", {key.format("A"): a, key.format("B"): low_b}, r=8, alpha=16)
+
+    summary = shrink_adapter(tmp_path / "src", tmp_path / "dst", 3)
+    out = load_file(str(tmp_path / "dst" / "adapter_model.safetensors"))
+    assert out[key.format("A")].shape == (3, 16) and out[key.format("B")].shape == (12, 3)
+    before = 2.0 * low_b @ a  # scale alpha / r = 2
+    after = 1.0 * out[key.format("B")] @ out[key.format("A")]  # alpha = r after shrinking: scale 1
+    assert torch.allclose(before, after, atol=1e-4)
+    assert summary["energy_kept_min"] == pytest.approx(1.0, abs=1e-6)
+    cfg = json.loads((tmp_path / "dst" / "adapter_config.json").read_text())
+    assert (cfg["r"], cfg["lora_alpha"]) == (3, 3)
+    assert json.loads((tmp_path / "dst" / "reader.json").read_text())["lora_r"] == 3
+
+    summary = shrink_adapter(tmp_path / "src", tmp_path / "dst2", 1)  # a real cut: some energy is lost
+    assert 0 < summary["energy_kept_min"] < 1
+    with pytest.raises(ValueError, match="between 1 and"):
+        shrink_adapter(tmp_path / "src", tmp_path / "dst3", 8)
