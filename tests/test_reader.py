@@ -175,12 +175,12 @@ def test_shrink_keeps_an_update_whose_rank_is_already_low_and_drops_the_smallest
     summary = shrink_adapter(tmp_path / "src", tmp_path / "dst", 3)
     out = load_file(str(tmp_path / "dst" / "adapter_model.safetensors"))
     assert out[key.format("A")].shape == (3, 16) and out[key.format("B")].shape == (12, 3)
-    before = 2.0 * low_b @ a  # scale alpha / r = 2
-    after = 1.0 * out[key.format("B")] @ out[key.format("A")]  # alpha = r after shrinking: scale 1
+    before = 2.0 * low_b @ a  # scale alpha / r = 2, kept by shrinking
+    after = 2.0 * out[key.format("B")] @ out[key.format("A")]
     assert torch.allclose(before, after, atol=1e-4)
     assert summary["energy_kept_min"] == pytest.approx(1.0, abs=1e-6)
     cfg = json.loads((tmp_path / "dst" / "adapter_config.json").read_text())
-    assert (cfg["r"], cfg["lora_alpha"]) == (3, 3)
+    assert (cfg["r"], cfg["lora_alpha"]) == (3, 6)
     assert json.loads((tmp_path / "dst" / "reader.json").read_text())["lora_r"] == 3
 
     summary = shrink_adapter(tmp_path / "src", tmp_path / "dst2", 1)  # a real cut: some energy is lost
