@@ -54,7 +54,7 @@ class Config:
             as 3 or 4 on CMRC's dev half, and faster).
         reader_min_margin: below this margin of its best span over "no answer here" (logits),
             the rules choose the answer instead of the reader.
-        reader_weight: share of the reader's margin (over "no answer here") in the confidence (0.2:
+        reader_weight: share of the reader's margin (over "no answer here") in the confidence (0.1:
             fewest false answers on the dev halves at 95% answered, bench/calibrate.py).
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
@@ -120,7 +120,7 @@ class Config:
     reader_weights: str = ""
     reader_passages: int = 2
     reader_min_margin: float = 2.0
-    reader_weight: float = 0.2
+    reader_weight: float = 0.1
     reader_int8: bool = False
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
