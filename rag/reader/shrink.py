@@ -3,10 +3,11 @@
 Each adapted layer's update is ``ΔW = s · B · A`` with peft's scale ``s = alpha / r``. The best
 rank-``k`` approximation of ``B · A`` (Eckart–Young) is ``U_k S_k V_kᵀ``; it is stored as
 ``B' = U_k √S_k`` and ``A' = √S_k V_kᵀ`` with ``alpha = s · k``, so the scale stays ``s`` (2 here:
-``train.py --rank`` sets alpha to twice the rank, and can grow the result again). It is an ordinary peft LoRA adapter of
-rank ``k`` that loads like any other. The span head is copied unchanged. peft's ``add_weighted_adapter(...,
-combination_type="svd")`` computes the same factors, but inside a loaded model with the base
-weights and under a second adapter name; this works on the adapter file alone, in a second.
+``train.py --rank`` sets alpha to twice the rank, and can grow the result again). It is an
+ordinary peft LoRA adapter of rank ``k`` that loads like any other; the span head is copied
+unchanged. peft's ``add_weighted_adapter(..., combination_type="svd")`` computes the same
+factors, but inside a loaded model with the base weights and under a second adapter name; this
+works on the adapter file alone, in a second.
 
     python -m rag.reader.shrink rag/reader/weights /tmp/r32 --rank 32
 
