@@ -69,6 +69,35 @@ def test_meta_line_parsing():
     assert normalise_date("2024年3月2日 9:05") == ("2024-03-02", "09:05")
 
 
+def test_traditional_labels_and_a_date_before_the_label():
+    # labels are read in their simplified form: 發佈日期 is 发布日期, 來源 is 来源
+    m = parse_meta_line("發佈日期：2022年3月1日　來源：廉政公署")
+    assert (m.date, m.source) == ("2022-03-01", "廉政公署")
+    # an info line that opens with the date, then a label (a common page layout)
+    m = parse_meta_line("[2024-01-15 10:20] 来源：清风网 作者：张三")
+    assert (m.date, m.time, m.source, m.author) == ("2024-01-15", "10:20", "清风网", "张三")
+    assert parse_meta_line("2024年1月5日，他说来源：不明的消息不可信。") is None  # a sentence, not an info line
+    # the headline above an unfamiliar-looking label line stays the headline
+    lines = ("廉政教育月活動啟動", "發佈日期：2022年3月1日", "來源：廉政公署",
+             "廉政公署於三月一日啟動廉政教育月，共有三百名公務員參加首場講座。")
+    doc = clean(RawText(lines, "big5", "text", {}), path="big5.txt")
+    assert (doc.title, doc.date, doc.source) == ("廉政教育月活動啟動", "2022-03-01", "廉政公署")
+    assert doc.text == lines[3]
+
+
+def test_short_article_under_its_info_line_drops_the_navigation_above():
+    # paragraphs shorter than a "paragraph-like" line: the body is still what follows the info line
+    lines = ("首页", "|", "新闻中心", "|", "登录", "市纪委监委通报典型案例", "2024-01-15 来源：清风网",
+             "近日，市纪委监委对三起问题进行通报。", "其中，张某违规收受礼金共计2.3万元。")
+    doc = clean(RawText(lines, "utf-8", "html", {"title": "市纪委监委通报典型案例"}), path="case.html")
+    assert (doc.date, doc.source) == ("2024-01-15", "清风网")
+    assert doc.text.splitlines() == list(lines[7:])
+    # the same short article with its info line at the bottom keeps its text too
+    below = lines[5:6] + lines[7:] + lines[6:7]
+    doc = clean(RawText(below, "utf-8", "text", {}), path="below.txt")
+    assert doc.text.splitlines() == list(lines[7:]) and doc.source == "清风网"
+
+
 def test_bare_dateline_under_the_headline():
     assert parse_date_line("2025-04-02 10:00 星期三").date == "2025-04-02"
     assert parse_date_line("（2023年1月2日）").date == "2023-01-02"

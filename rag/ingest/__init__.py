@@ -89,9 +89,11 @@ def discover(sources: Iterable[str | Path], *, max_files: int) -> tuple[list[Pat
             continue
         for f in candidates:
             if f.suffix.lower() not in SUPPORTED_SUFFIXES:
+                hint = ("; unpack it into the archive folder, or add it on the chat page's Archive tab, which "
+                        "unpacks zips" if f.suffix.lower() == ".zip" else "")
                 skipped.append(
                     Skipped(str(f.absolute()), f"unsupported file type '{f.suffix or '(none)'}'; "
-                            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+                            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}{hint}")
                 )
                 continue
             files.append(f.absolute())

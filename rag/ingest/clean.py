@@ -70,6 +70,12 @@ def _paragraph_like(line: str) -> bool:
     return len(line) >= 40 and ("。" in line or "，" in line or "," in line) and not is_boilerplate(line)
 
 
+def _prose_chars(lines: Iterable[str]) -> int:
+    """Characters in lines that read as sentences (not navigation, not chrome): where an article is."""
+    return sum(len(line) for line in lines
+               if len(line) >= 10 and ("。" in line or _SENTENCE_END.search(line)) and not is_boilerplate(line))
+
+
 def _title_like(line: str, min_chars: int = 4) -> bool:
     return (min_chars <= len(line) <= 90 and not line.endswith("。") and not is_boilerplate(line)
             and parse_meta_line(line) is None and parse_date_line(line) is None)
@@ -177,7 +183,8 @@ def clean(
 
     start = max([r for r in meta_rows if head_end is not None and r <= head_end + 2] + [title_row if title_row is not None else -1]) + 1
     rest = [line for i, line in enumerate(lines) if i >= start and i not in meta_rows]
-    if not any(_paragraph_like(line) for line in rest):
+    above = [line for i, line in enumerate(lines) if i < start and i != title_row and i not in meta_rows]
+    if not any(_paragraph_like(line) for line in rest) and _prose_chars(above) > _prose_chars(rest):
         # The metadata line sits below the article (some extractors and pages put it last):
         # the body is everything but the headline and the metadata lines.
         rest = [line for i, line in enumerate(lines) if i != title_row and i not in meta_rows]

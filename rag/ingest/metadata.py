@@ -10,16 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text import simplified_aligned
+
 __all__ = ["Meta", "parse_meta_line", "parse_date_line", "normalise_date", "merge"]
 
+# Labels in simplified characters: a line is matched in its simplified form (traditional
+# 發佈日期 / 來源 / 責任編輯 read as 发布日期 / 来源 / 责任编辑), its values taken from the original.
 _LABELS = {
-    "date": ["发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间", "日期", "时间",
-             "發佈時間", "發布時間", "發布日期", "發表時間", "日期", "時間", "Published", "Date"],
-    "source": ["新闻来源", "文章来源", "稿件来源", "信息来源", "来源", "新聞來源", "文章來源", "來源", "出处", "Source"],
-    "author": ["作者", "记者", "撰稿", "文", "作者/記者", "記者", "Author"],
-    "editor": ["责任编辑", "编辑", "責任編輯", "編輯"],
-    "url": ["原文链接", "原文地址", "原文網址", "原文鏈接", "本文链接", "链接"],
-    "noise": ["浏览次数", "点击数", "点击量", "阅读量", "阅读", "影响了", "字号", "浏览", "访问量", "瀏覽次數"],
+    "date": ["发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "发稿日期", "更新时间", "刊登日期", "日期",
+             "时间", "Published", "Date"],
+    "source": ["新闻来源", "文章来源", "稿件来源", "信息来源", "资讯来源", "来源", "出处", "Source"],
+    "author": ["作者", "记者", "撰稿", "文", "作者/记者", "Author"],
+    "editor": ["责任编辑", "编辑"],
+    "url": ["原文链接", "原文地址", "原文网址", "本文链接", "链接"],
+    "noise": ["浏览次数", "点击数", "点击量", "阅读量", "阅读", "影响了", "字号", "浏览", "访问量"],
 }
 _LABEL_TO_FIELD = {label: f for f, labels in _LABELS.items() for label in labels}
 _LABEL_RE = re.compile(
@@ -34,6 +38,8 @@ _DATE_RE = re.compile(
 _BARE_DATE = re.compile(
     r"^[\[(（【]?\s*" + _DATE_RE.pattern + r"\s*[\])）】]?\s*(?:(?:星期|周|週|禮拜|礼拜)[一二三四五六日天])?\s*$"
 )
+# A date opening the line, before its first label (2024-01-15 10:20 来源：新华网).
+_LEADING_DATE = re.compile(r"^[\[(（【]?\s*" + _DATE_RE.pattern)
 _PLACEHOLDERS = {"", "佚名", "未知", "不详", "admin", "管理员", "本站", "网络", "互联网", "无"}
 _WIDGET = re.compile(r"【[^】]*】?|\[[^\]]*\]|[|｜]+")
 
@@ -84,30 +90,39 @@ _COUNTRY = re.compile(r"^(?:中华人民共和国|中華人民共和國)(?=\S{3,
 def parse_meta_line(line: str) -> Meta | None:
     """Read the metadata fields of one line, or None when it is not a metadata line.
 
-    A line counts when it starts with a label or holds a date plus another label,
-    so a body sentence that merely mentions 来源 is not mistaken for metadata.
+    A line counts when it starts with a label, or with a date followed by a label
+    (``2024-01-15 来源：新华网``), or holds a date plus another label, so a body sentence
+    that merely mentions 来源 is not mistaken for metadata. Traditional labels count too.
+
+    >>> parse_meta_line("發佈日期：2022年3月1日　來源：廉政公署")
+    Meta(date='2022-03-01', time=None, source='廉政公署', author=None, url=None)
+    >>> parse_meta_line("2024-01-15 10:20 来源：新华网").source
+    '新华网'
     """
     stripped = line.strip()
-    matches = list(_LABEL_RE.finditer(stripped))
+    matches = list(_LABEL_RE.finditer(simplified_aligned(stripped)))  # same offsets as ``stripped``
     if not matches:
         return None
     fields = [_LABEL_TO_FIELD[m.group(1)] for m in matches]
     starts_with_label = matches[0].start() == 0
-    if not starts_with_label and not ("date" in fields and len(fields) > 1):
+    leading = _LEADING_DATE.match(stripped[: matches[0].start()])
+    if not (starts_with_label or leading or ("date" in fields and len(fields) > 1)):
         return None
     # A sentence of body text that begins with a label-like word ("时间：" rarely
     # starts one) is long and ends in a full stop; metadata lines are short.
     if len(stripped) > 160 or (stripped.endswith("。") and "url" not in fields):
         return None
     values: dict[str, str | None] = {}
+    if leading:
+        values["date"], values["time"] = normalise_date(leading.group())
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(stripped)
         field = fields[i]
         raw = stripped[m.end() : end]
         if field == "date":
             date, time = normalise_date(raw)
-            values.setdefault("date", date)
-            values.setdefault("time", time)
+            if values.get("date") is None:
+                values["date"], values["time"] = date, time
         elif field in ("source", "author", "url"):
             values.setdefault(field, _clean_value(field, raw))
     if not any(values.values()) and not starts_with_label:
