@@ -190,13 +190,13 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
     if not answer["found"]:
         typer.echo(f"Not in the archive. {answer['message']}")
         for h in answer["related"]:
-            typer.echo(f"  related: {h['title']} — {h['text'][:80]}")
+            typer.echo(f"  related: {h['title'] or Path(h['path']).name} — {' '.join(h['text'].split())[:80]}")
         return
     typer.echo(answer["text"])
     if answer["short"]:
         typer.echo(f"short answer: {answer['short']['text']}")
     for n, c in enumerate(answer["citations"], 1):
-        typer.echo(f"[{n}] {c['title']} | {c['date'] or 'no date'} | {c['source'] or 'unknown source'} | "
+        typer.echo(f"[{n}] {c['title'] or Path(c['path']).name} | {c['date'] or 'no date'} | {c['source'] or 'unknown source'} | "
                    f"{c['url'] or c['path']}")
         if c["also_published"]:
             typer.echo(f"    also published by: {', '.join(c['also_published'])}")

@@ -61,3 +61,22 @@ def test_build_json_then_ask_and_search(tmp_path, seeds_dir):
     assert r.stdout.startswith("4 documents") and victim not in r.stdout
     r = run("remove", victim, "--index", str(idx), "--yes")
     assert r.returncode == 1 and "not in the index" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_text_answer_names_an_untitled_file_and_keeps_related_passages_on_one_line(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    # no headline: the metadata lines come first
+    (src / "untitled.txt").write_text("Published: 2024-02-02\nSource: Xinhua\n\n最高人民检察院发布第五十批指导性案例，共包括四件案例，"
+                                      "涉及知识产权保护。\n", encoding="utf-8")
+    (src / "two_lines.txt").write_text("县纪委开展警示教育\n\n11月7日，县纪委组织科级干部开展警示教育活动。\n"
+                                       "参观结束后，县纪委书记赵刚作了专题辅导报告。\n", encoding="utf-8")
+    idx = tmp_path / "idx"
+    assert run("build", str(src), "--index", str(idx)).returncode == 0
+    r = run("ask", "第五十批指导性案例涉及什么？", "--index", str(idx))
+    assert r.returncode == 0 and "[1] untitled.txt | 2024-02-02 | Xinhua" in r.stdout and "None" not in r.stdout
+    r = run("ask", "火星上的天气怎么样？", "--index", str(idx))
+    related = [line for line in r.stdout.splitlines() if line.startswith("  related:")]
+    assert r.stdout.startswith("Not in the archive") and len(related) == 2
+    assert any("11月7日" in line and "赵刚" in line for line in related)  # the passage's two lines on one

@@ -6,7 +6,7 @@ import pytest
 
 from make_archive import make_archive
 from rag.ingest import discover, load_documents
-from rag.ingest.clean import clean, strip_pinyin
+from rag.ingest.clean import clean, is_boilerplate, strip_pinyin
 from rag.ingest.dedup import original_first, repost_groups
 from rag.ingest.metadata import normalise_date, parse_date_line, parse_meta_line
 from rag.ingest.read import RawText, decode_bytes
@@ -96,6 +96,14 @@ def test_short_article_under_its_info_line_drops_the_navigation_above():
     below = lines[5:6] + lines[7:] + lines[6:7]
     doc = clean(RawText(below, "utf-8", "text", {}), path="below.txt")
     assert doc.text.splitlines() == list(lines[7:]) and doc.source == "清风网"
+
+
+def test_footer_lines_in_either_script_are_chrome():
+    for line in ("（责任编辑：刘洋）", "主办：某县纪委监委 地址：某县人民路1号 技术支持：某公司", "共2页 第1页 下一页",
+                 "上一頁", "【關閉窗口】", "免責聲明：本網轉載內容僅供參考"):
+        assert is_boilerplate(line), line
+    for line in ("主办方表示，会议将于明年举行。", "江苏检察机关去年起诉职务犯罪1024人", "第三页的内容是附件。"):
+        assert not is_boilerplate(line), line
 
 
 def test_bare_dateline_under_the_headline():

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rag.ingest.metadata import Meta, merge, normalise_date, parse_date_line, parse_meta_line
 from rag.ingest.read import RawText
 from rag.records import Document
+from rag.text import simplified_aligned
 
 __all__ = ["clean", "strip_pinyin", "is_boilerplate", "body_lines"]
 
@@ -35,7 +37,8 @@ _BOILERPLATE = re.compile(
     r"|上一篇|下一篇|上一页|下一页|尾页|^\d+\s*/\s*\d+\s*(?:\d|$)"
     r"|猜你(?:想看|喜欢)|^相关(?:文章|阅读|新闻|链接|推荐|報導|閱讀)|^推荐阅读|^热门(?:文章|推荐|新闻)|^延伸阅读"
     r"|打印本页|关闭窗口|^分享到|【\s*字号|【\s*打印|【\s*关闭|扫一扫|^返回(?:顶部|首页|列表)"
-    r"|^(?:责任编辑|编辑|責任編輯)\s*[:：]",
+    r"|^[（(]?\s*(?:责任编辑|编辑|責任編輯)\s*[:：]|^(?:主办|承办|协办)(?:单位)?\s*[:：]|技术支持\s*[:：]"
+    r"|^共\s*\d+\s*页|^第\s*\d+\s*页\s*$",
     re.I,
 )
 _SENTENCE_END = re.compile(r"[。！？!?…”」』）)]$")
@@ -61,9 +64,11 @@ def strip_pinyin(text: str) -> str:
     return _PINYIN.sub("", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_boilerplate(line: str) -> bool:
-    """True for a line of site chrome (navigation, footer, disclaimer, pagination, widget)."""
-    return bool(_BOILERPLATE.search(line))
+    """True for a line of site chrome (navigation, footer, disclaimer, pagination, widget), in
+    simplified or traditional script (下一頁 reads as 下一页)."""
+    return bool(_BOILERPLATE.search(line)) or (not line.isascii() and bool(_BOILERPLATE.search(simplified_aligned(line))))
 
 
 def _paragraph_like(line: str) -> bool:

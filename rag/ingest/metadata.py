@@ -100,6 +100,8 @@ def parse_meta_line(line: str) -> Meta | None:
     '新华网'
     """
     stripped = line.strip()
+    if ":" not in stripped and "：" not in stripped:  # every label ends in a colon
+        return None
     matches = list(_LABEL_RE.finditer(simplified_aligned(stripped)))  # same offsets as ``stripped``
     if not matches:
         return None
