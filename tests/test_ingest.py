@@ -240,6 +240,24 @@ def _tiny_pdf(lines: list[str]) -> bytes:
     return out
 
 
+def test_docx_tables_are_read_in_place(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("市检察院召开党组会议", level=1)
+    d.add_paragraph("6月3日，市检察院召开党组会议，传达学习全国检察长会议精神。检察长周强主持会议并讲话。")
+    table = d.add_table(rows=2, cols=3)
+    for c, text in enumerate(("项目", "数量", "备注")):
+        table.cell(0, c).text = text
+    table.cell(1, 0).text = "起诉人数"
+    table.cell(1, 1).merge(table.cell(1, 2)).text = "356人"  # a merged cell is read once
+    d.add_paragraph("会议要求，全院干警要把学习成果转化为实际行动。")  # short, after the table
+    d.save(tmp_path / "t.docx")
+    doc = load_documents([tmp_path / "t.docx"], max_file_bytes=10_000_000).documents[0]
+    assert doc.text.splitlines() == ["6月3日，市检察院召开党组会议，传达学习全国检察长会议精神。检察长周强主持会议并讲话。",
+                                     "项目　数量　备注", "起诉人数　356人", "会议要求，全院干警要把学习成果转化为实际行动。"]
+
+
 def test_docx_and_pdf_are_read(tmp_path):
     import docx
 

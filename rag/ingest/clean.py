@@ -121,7 +121,11 @@ def body_lines(lines: list[str], extra_boilerplate: frozenset[str] = frozenset()
     para = [i for i, line in enumerate(lines) if _paragraph_like(line) and line not in extra_boilerplate]
     if not para:
         return [line for line in lines if not chrome(line)]
-    first, last = para[0], para[-1]
+    first = para[0]
+    # the article ends at its last sentence, long or short: a table row or a short line above
+    # it is article text, not the link list below
+    last = max([para[-1]] + [i for i, line in enumerate(lines)
+                             if _prose_chars([line]) and line not in extra_boilerplate])
     out = []
     for i, line in enumerate(lines):
         if first <= i <= last:

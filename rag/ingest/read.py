@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +113,25 @@ def _read_docx(path: Path) -> RawText:
     except Exception as exc:  # python-docx raises many kinds on corrupt zips
         raise IngestError(f"not a readable .docx ({exc.__class__.__name__}); re-save it from a word processor") from exc
     meta = {"title": d.core_properties.title} if d.core_properties.title else {}
-    return RawText(tuple(p.text for p in d.paragraphs), "docx", "docx", meta)
+    return RawText(tuple(_docx_lines(d)), "docx", "docx", meta)
+
+
+def _docx_lines(d) -> Iterator[str]:
+    """Paragraphs and table rows in document order; a row is its cells' text on one line
+    (a merged cell, which python-docx repeats for each column it spans, once)."""
+    from docx.table import Table
+
+    for block in d.iter_inner_content():
+        if not isinstance(block, Table):
+            yield block.text
+            continue
+        for row in block.rows:
+            cells: list[str] = []
+            for cell in row.cells:
+                text = " ".join(cell.text.split())
+                if text and (not cells or cells[-1] != text):
+                    cells.append(text)
+            yield "　".join(cells)
 
 
 def _read_pdf(path: Path) -> RawText:
