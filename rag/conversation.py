@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.about import asked_field
 from rag.records import Turn
 from rag.text import fold, query_terms, strip_question_words
 
@@ -70,8 +71,10 @@ def resolve(question: str, history: Sequence[Turn]) -> Context:
     if not more and not REFERS.search(q) and _content_chars(q) >= _SELF_CONTAINED:
         return Context("new", query=question, question=question)
     last = history[-1]
-    # the latest question that was about something (a bare 还有呢？ chain points further back)
-    anchor = next((t for t in reversed(history) if len(set(query_terms(t.question))) >= 4), last)
+    # the latest question that was about something (a bare 还有呢？ chain points further back; a
+    # question about an article's date or source names no topic of its own)
+    anchor = next((t for t in reversed(history)
+                   if len(set(query_terms(t.question))) >= 4 and asked_field(t.question) is None), last)
     borrowed: list[str] = []
     for t in query_terms(anchor.question):
         if t not in own and t not in borrowed:

@@ -105,6 +105,13 @@ def test_followups_borrow_terms_only_when_needed():
     assert resolve("为什么？", earlier).kind == "follow-up" and resolve("为什么？", earlier).avoid == ()
 
 
+def test_a_question_about_the_article_is_not_what_a_followup_is_about():
+    # 这篇报道是哪天发布的？ names no topic: the next follow-up borrows the story question's words
+    story = Turn("廉政教育月首场讲座有多少人参加？")
+    ctx = resolve("这篇文章的来源是哪里？", [story, Turn("这篇报道是哪天发布的？")])
+    assert ctx.kind == "follow-up" and "讲座" in ctx.terms and ctx.query.startswith(story.question)
+
+
 def test_window_coverage_rewards_question_words_close_together():
     from rag.answer import _coverage, _window_coverage
     from rag.text import query_terms
