@@ -29,15 +29,15 @@ _PINYIN = re.compile(
 )
 
 _BOILERPLATE = re.compile(
-    r"^(?:当前位置|当前所在|您的位置|你的位置|您现在的位置|现在位置|所在位置|當前位置|您的位置)\s*[:：]"
-    r"|^首页\s*[>›»\-]|欢迎(?:来到|访问|光临|來到|訪問)"
-    r"|免责声明|免責聲明|版权(?:所有|归|声明)|版權所有|copyright|©|\bicp\b|icp备|备案号|公网安备|京公网"
+    r"^(?:当前位置|当前所在|您的位置|你的位置|您现在的位置|现在位置|所在位置)\s*[:：]"
+    r"|^首页\s*[>›»\-]|欢迎(?:来到|访问|光临)"
+    r"|免责声明|版权(?:所有|归|声明)|copyright|©|\bicp\b|icp备|备案号|公网安备|京公网"
     r"|联系电话|监督电话|举报电话|联系我们|客服\s*qq|通联\s*qq|^邮箱|^e-?mail|办公区\s*[:：]|主办\s*[|｜]|主管\s*$"
     r"|本站部分信息|本网部分转载|转载请注明|仅供学习交流|不承担任何(?:保证)?责任|不代表本(?:站|网)观点"
     r"|上一篇|下一篇|上一页|下一页|尾页|^\d+\s*/\s*\d+\s*(?:\d|$)"
-    r"|猜你(?:想看|喜欢)|^相关(?:文章|阅读|新闻|链接|推荐|報導|閱讀)|^推荐阅读|^热门(?:文章|推荐|新闻)|^延伸阅读"
+    r"|猜你(?:想看|喜欢)|^相关(?:文章|阅读|新闻|链接|推荐|报导)|^推荐阅读|^热门(?:文章|推荐|新闻)|^延伸阅读"
     r"|打印本页|关闭窗口|^分享到|【\s*字号|【\s*打印|【\s*关闭|扫一扫|^返回(?:顶部|首页|列表)"
-    r"|^[（(]?\s*(?:责任编辑|编辑|責任編輯)\s*[:：]|^(?:主办|承办|协办)(?:单位)?\s*[:：]|技术支持\s*[:：]"
+    r"|^[（(]?\s*(?:责任编辑|编辑)\s*[:：]|^(?:主办|承办|协办)(?:单位)?\s*[:：]|技术支持\s*[:：]"
     r"|^共\s*\d+\s*页|^第\s*\d+\s*页\s*$",
     re.I,
 )
@@ -68,17 +68,21 @@ def strip_pinyin(text: str) -> str:
 def is_boilerplate(line: str) -> bool:
     """True for a line of site chrome (navigation, footer, disclaimer, pagination, widget), in
     simplified or traditional script (下一頁 reads as 下一页)."""
-    return bool(_BOILERPLATE.search(line)) or (not line.isascii() and bool(_BOILERPLATE.search(simplified_aligned(line))))
+    return bool(_BOILERPLATE.search(line if line.isascii() else simplified_aligned(line)))
 
 
 def _paragraph_like(line: str) -> bool:
     return len(line) >= 40 and ("。" in line or "，" in line or "," in line) and not is_boilerplate(line)
 
 
+def _prose(line: str) -> bool:
+    """A line that reads as a sentence, not as navigation or chrome."""
+    return len(line) >= 10 and ("。" in line or bool(_SENTENCE_END.search(line))) and not is_boilerplate(line)
+
+
 def _prose_chars(lines: Iterable[str]) -> int:
-    """Characters in lines that read as sentences (not navigation, not chrome): where an article is."""
-    return sum(len(line) for line in lines
-               if len(line) >= 10 and ("。" in line or _SENTENCE_END.search(line)) and not is_boilerplate(line))
+    """Characters in lines that read as sentences: where an article is."""
+    return sum(len(line) for line in lines if _prose(line))
 
 
 def _title_like(line: str, min_chars: int = 4) -> bool:
@@ -124,8 +128,7 @@ def body_lines(lines: list[str], extra_boilerplate: frozenset[str] = frozenset()
     first = para[0]
     # the article ends at its last sentence, long or short: a table row or a short line above
     # it is article text, not the link list below
-    last = max([para[-1]] + [i for i, line in enumerate(lines)
-                             if _prose_chars([line]) and line not in extra_boilerplate])
+    last = max([para[-1]] + [i for i, line in enumerate(lines) if _prose(line) and line not in extra_boilerplate])
     out = []
     for i, line in enumerate(lines):
         if first <= i <= last:
