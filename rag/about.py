@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from rag.records import Answer, Citation, Document, Hit, ShortAnswer
-from rag.text import fold
+from rag.text import fold, simplified_aligned
 
 __all__ = ["FIELDS", "asked_field", "answer_about", "topic_text"]
 
@@ -80,7 +80,7 @@ def _quote(doc: Document, field: str, value: str) -> tuple[str, int, int]:
             return line, at, at + len(value)
         if field == "date":
             m = re.search(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?", line)
-            if m and re.search(labels, line) or (m and len(doc.meta_lines) == 1):
+            if m and re.search(labels, simplified_aligned(line)) or (m and len(doc.meta_lines) == 1):
                 return line, m.start(), m.end()
     text = f"{label}：{value}"
     return text, len(label) + 1, len(text)
