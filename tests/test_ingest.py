@@ -106,6 +106,16 @@ def test_footer_lines_in_either_script_are_chrome():
         assert not is_boilerplate(line), line
 
 
+def test_page_title_with_a_site_tail_gives_way_to_the_headline_on_the_page():
+    lines = ("首页", "检务公开", "区检察院开展送法进校园活动", "发布日期：2023-10-10 浏览次数：88",
+             "10月9日，区检察院检察官走进实验中学，为800余名师生上了一堂法治课。")
+    doc = clean(RawText(lines, "utf-8", "html", {"title": "区检察院开展送法进校园活动-某区检察院"}), path="br.html")
+    assert (doc.title, doc.date, doc.text) == ("区检察院开展送法进校园活动", "2023-10-10", lines[4])
+    # no such line on the page: the title as the page gives it (its tail cut only where it names a site)
+    doc = clean(RawText(lines[3:], "utf-8", "html", {"title": "区检察院开展送法进校园活动-某区检察院"}), path="b.html")
+    assert doc.title == "区检察院开展送法进校园活动-某区检察院"
+
+
 def test_bare_dateline_under_the_headline():
     assert parse_date_line("2025-04-02 10:00 星期三").date == "2025-04-02"
     assert parse_date_line("（2023年1月2日）").date == "2023-01-02"

@@ -90,6 +90,15 @@ def _title_like(line: str, min_chars: int = 4) -> bool:
             and parse_meta_line(line) is None and parse_date_line(line) is None)
 
 
+def _headline_on_page(title: str, lines: list[str]) -> str:
+    """The page's own headline line when the <title> is that line plus a tail
+    (区检察院开展送法进校园活动-某区检察院 -> 区检察院开展送法进校园活动)."""
+    for line in lines[:30]:
+        if 4 <= len(line) < len(title) and title.startswith(line) and title[len(line)] in "-_|｜—–·:： ":
+            return line
+    return title
+
+
 def _clean_title(title: str) -> str:
     # "标题_栏目" / "标题 - 网站名" / "标题|网站名": scrapers append the section or site.
     stripped = _TITLE_TAIL.sub("", title).strip()
@@ -174,7 +183,7 @@ def clean(
 
     title, title_row = None, None
     if raw.kind == "html" and raw.meta.get("title"):
-        title = raw.meta["title"]  # the page's <h1>/og:title/<title>, as trafilatura chose it
+        title = _headline_on_page(raw.meta["title"], lines)  # <h1>/og:title/<title>, as trafilatura chose it
     elif head_end is not None:
         for i in range(head_end - 1, -1, -1):
             if _title_like(lines[i]) and lines[i] not in extra_boilerplate:
