@@ -131,12 +131,15 @@ def _remote(index: Path, local: bool):
     return find_server(index)
 
 
+DateFromOpt = Annotated[Optional[str], typer.Option(help="Earliest date, YYYY-MM-DD.")]
+DateToOpt = Annotated[Optional[str], typer.Option(help="Latest date, YYYY-MM-DD.")]
+SourceOpt = Annotated[Optional[list[str]], typer.Option(help="Only these sources (repeatable).")]
+
+
 @app.command()
 def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of documents.")] = 5,
            index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
-           date_from: Annotated[Optional[str], typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
-           date_to: Annotated[Optional[str], typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
-           source: Annotated[Optional[list[str]], typer.Option(help="Only these sources (repeatable).")] = None,
+           date_from: DateFromOpt = None, date_to: DateToOpt = None, source: SourceOpt = None,
            local: LocalOpt = False) -> None:
     """Show the K best documents for QUERY, each with its best passage.
 
@@ -168,6 +171,7 @@ def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of docu
 @app.command()
 def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
         history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None,
+        date_from: DateFromOpt = None, date_to: DateToOpt = None, source: SourceOpt = None,
         local: LocalOpt = False) -> None:
     """Answer QUESTION with a sentence quoted from the archive and its citation.
 
@@ -177,13 +181,14 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
     if url:
         from rag.remote import call
 
-        answer = _run(lambda: call(url, "ask", question, history or [], "", "", []))
+        answer = _run(lambda: call(url, "ask", question, history or [], date_from or "", date_to or "", source or []))
         typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
     else:
         import rag
 
         idx = _run(lambda: rag.open_index(index))
-        answer = dataclasses.asdict(_run(lambda: idx.ask(question, history=history or [])))
+        answer = dataclasses.asdict(_run(lambda: idx.ask(question, history=history or [], date_from=date_from,
+                                                         date_to=date_to, sources=source)))
     if as_json:
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return

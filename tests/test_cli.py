@@ -80,3 +80,10 @@ def test_text_answer_names_an_untitled_file_and_keeps_related_passages_on_one_li
     related = [line for line in r.stdout.splitlines() if line.startswith("  related:")]
     assert r.stdout.startswith("Not in the archive") and len(related) == 2
     assert any("11月7日" in line and "赵刚" in line for line in related)  # the passage's two lines on one
+    # ask takes the same filters as search
+    r = run("ask", "第五十批指导性案例涉及什么？", "--index", str(idx), "--date-from", "2025-01-01")
+    assert r.returncode == 0 and r.stdout.startswith("Not in the archive") and "widen the filters" in r.stdout
+    r = run("ask", "第五十批指导性案例涉及什么？", "--index", str(idx), "--source", "Xinhua", "--date-to", "2024-12-31")
+    assert "[1] untitled.txt" in r.stdout
+    r = run("ask", "第五十批指导性案例涉及什么？", "--index", str(idx), "--date-to", "2024-02-30")
+    assert r.returncode == 1 and "date_to='2024-02-30'" in r.stderr and "Traceback" not in r.stderr
