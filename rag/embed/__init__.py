@@ -11,7 +11,8 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -23,7 +24,28 @@ from rag.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Encoder", "SentenceTransformerEncoder", "load_encoder", "native_bf16", "DEFAULT_MODEL"]
+__all__ = ["Encoder", "SentenceTransformerEncoder", "load_encoder", "native_bf16", "quiet_loading", "DEFAULT_MODEL"]
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Load models without transformers' progress bars and its notices about its next versions,
+    which would otherwise land on a library user's terminal at every ``open_index``; errors
+    still raise, and the progress-bar setting is put back afterwards."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - depends on the install
+        hf_logging = None
+    bars = hf_logging is not None and hf_logging.is_progress_bar_enabled()
+    if bars:
+        hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 class Encoder(Protocol):
@@ -61,7 +83,8 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(threads)
         local = os.path.isdir(path_or_name)
         try:
-            self._model = SentenceTransformer(path_or_name, device="cpu", local_files_only=local)
+            with quiet_loading():
+                self._model = SentenceTransformer(path_or_name, device="cpu", local_files_only=local)
         except Exception as exc:  # the hub client, torch and transformers raise many kinds
             where = "folder" if local else "model name (downloading needs network access to the model hub)"
             raise ModelError(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.embed import quiet_loading
 from rag.errors import ModelError
 
 logger = logging.getLogger(__name__)
@@ -75,23 +76,25 @@ class SpanReader:
         from peft import LoraConfig, PeftModel, get_peft_model
         from transformers import AutoModel, AutoTokenizer
 
-        if base is None or tokenizer is None:
-            path = base_model_path(settings.base)
-            local = Path(path).is_dir()
-            try:
-                base = AutoModel.from_pretrained(path, local_files_only=local, add_pooling_layer=False)
-                tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
-            except Exception as exc:  # transformers and the hub client raise many kinds
-                raise ModelError(f"cannot load the reader's base model {path!r}: {exc.__class__.__name__}: "
-                                 f"{str(exc)[:200]}") from exc
+        with quiet_loading():
+            if base is None or tokenizer is None:
+                path = base_model_path(settings.base)
+                local = Path(path).is_dir()
+                try:
+                    base = AutoModel.from_pretrained(path, local_files_only=local, add_pooling_layer=False)
+                    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
+                except Exception as exc:  # transformers and the hub client raise many kinds
+                    raise ModelError(f"cannot load the reader's base model {path!r}: {exc.__class__.__name__}: "
+                                     f"{str(exc)[:200]}") from exc
+            if adapter_dir is not None:
+                self.encoder = PeftModel.from_pretrained(base, str(adapter_dir), is_trainable=trainable)
+            else:
+                cfg = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha,
+                                 lora_dropout=settings.lora_dropout, target_modules=list(settings.target_modules),
+                                 bias="none")
+                self.encoder = get_peft_model(base, cfg)
         self.tokenizer = tokenizer
         self.settings = settings
-        if adapter_dir is not None:
-            self.encoder = PeftModel.from_pretrained(base, str(adapter_dir), is_trainable=trainable)
-        else:
-            cfg = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
-                             target_modules=list(settings.target_modules), bias="none")
-            self.encoder = get_peft_model(base, cfg)
         hidden = base.config.hidden_size
         self.head = torch.nn.Linear(hidden, 2)
         if adapter_dir is not None and (Path(adapter_dir) / HEAD_FILE).exists():
