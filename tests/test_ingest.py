@@ -77,6 +77,7 @@ def test_traditional_labels_and_a_date_before_the_label():
     m = parse_meta_line("[2024-01-15 10:20] 来源：清风网 作者：张三")
     assert (m.date, m.time, m.source, m.author) == ("2024-01-15", "10:20", "清风网", "张三")
     assert parse_meta_line("2024年1月5日，他说来源：不明的消息不可信。") is None  # a sentence, not an info line
+    assert parse_meta_line("2024年3月5日　星期二　来源：检察日报　第1版").source == "检察日报"  # a wide gap ends it
     # the headline above an unfamiliar-looking label line stays the headline
     lines = ("廉政教育月活動啟動", "發佈日期：2022年3月1日", "來源：廉政公署",
              "廉政公署於三月一日啟動廉政教育月，共有三百名公務員參加首場講座。")

@@ -75,7 +75,7 @@ def _clean_value(field: str, value: str) -> str | None:
     if field == "url":
         m = re.search(r"https?://\S+", value)
         return m.group().rstrip("。，,;；)）") if m else None
-    value = value.split("  ")[0].strip()
+    value = re.split(r"\s{2,}|\u3000", value)[0].strip()  # a wide gap ends the value (检察日报　第1版)
     if value.lower() in _PLACEHOLDERS or len(value) > 60:
         return None
     if field == "source":
