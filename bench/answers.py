@@ -110,7 +110,8 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
                          "answer": a.text, "golds": golds, "em": em[-1], "f1": f1[-1], "contains": contains[-1],
                          "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1],
                          "parts": [a.rules_confidence, a.reader_margin],
-                         "parts_unanswerable": [no.rules_confidence, no.reader_margin]})
+                         "parts_unanswerable": [no.rules_confidence, no.reader_margin],
+                         "evidence": list(a.evidence), "evidence_unanswerable": list(no.evidence)})
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
     chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]

@@ -11,12 +11,14 @@ answer is "not in the archive" with the nearest passages attached.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.confidence import ConfidenceModel, blend, rescale_cosine, squash_margin
 from rag.reader import Reader
 from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
@@ -134,7 +136,7 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
     for (doc_id, s, e, p), text, c in zip(spans, texts, cos):
         lex = _coverage(q_all, text, idf, titles[doc_id])
         lex = 0.5 * lex + 0.5 * _window_coverage(q_all, text, idf, _WINDOW, titles[doc_id])
-        score = 0.45 * lex + 0.35 * _rescale(c) + 0.20 * (p.score / best_p)
+        score = 0.45 * lex + 0.35 * rescale_cosine(float(c)) + 0.20 * (p.score / best_p)
         if _fits(kind, where, text, question):
             score += 0.1  # a when/how-many/who/where question wants a date/number/name/place
         cands.append(_Candidate(doc_id, s, e, p, lex, float(c), score))
@@ -148,7 +150,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                     reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
                     reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
                     repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
-                    sentence_int8: bool = False) -> Answer:
+                    sentence_int8: bool = False, scorer: ConfidenceModel | None = None) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
@@ -183,12 +185,12 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
-    rules_confidence = _confidence(question, history_terms, retriever, best, query_vector, bf16, sentence_int8)
-    confidence, margin = rules_confidence, None
-    if span is not None:  # also when the rules answered: the reader's doubt is evidence too
-        margin = span.margin
-        confidence = (1 - reader_weight) * rules_confidence + reader_weight * _squash(margin)
-    parts = {"confidence": confidence, "rules_confidence": rules_confidence, "reader_margin": margin}
+    features = _evidence(question, history_terms, retriever, best, query_vector, span, bf16, sentence_int8)
+    rules_confidence = blend(features, 0.0)
+    margin = span.margin if span is not None else None  # also when the rules answered: its doubt is evidence too
+    confidence = scorer(features) if scorer is not None else blend(features, reader_weight)
+    parts = {"confidence": confidence, "rules_confidence": rules_confidence, "reader_margin": margin,
+             "evidence": features}
     if confidence < threshold:
         return Answer(question=question, found=False, text="", related=related, **parts,
                       message="The archive does not seem to answer this question; the closest passages are listed.")
@@ -291,11 +293,6 @@ def _sentence_of(span: _Span, retriever: Retriever) -> _Candidate:
                       span.passage.dense, span.passage.score)
 
 
-def _squash(margin: float) -> float:
-    """The reader's margin of its best span over 'no answer here' (logits), mapped to 0..1."""
-    return float(1 / (1 + np.exp(-margin / 2)))
-
-
 def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, chunk: Chunk, start: int,
                  end: int) -> tuple[int, Chunk, int | None]:
     """The original copy of a repost's story, its passage, and how far the quote moves in it
@@ -311,28 +308,24 @@ def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, ch
     return original, original_chunk, at - start
 
 
-def _confidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,
-                query_vector: np.ndarray, bf16: bool = False, int8: bool = False) -> float:
-    """How sure the archive answers: the share of the question's weighted terms in the passage,
-    the share found close together in the sentence without counting title words (a sibling
-    paragraph of the right article shares the title, not the question's specific words),
-    and the question's cosine to the passage and to the sentence. Weights chosen on the
-    dev half of DRCD's answerable/unanswerable pairs (bench/answers.py --part dev)."""
+def _evidence(question: str, history_terms: Sequence[str], retriever: Retriever, best: _Candidate,
+              query_vector: np.ndarray, span: _Span | None, bf16: bool = False, int8: bool = False) -> tuple[float, ...]:
+    """What the confidence weighs (``rag.confidence.FEATURES``, in that order) for quoting ``best``.
+    Window coverage leaves title words out: a sibling paragraph of the right article shares the
+    title, not the question's specific words."""
     q_all, idf = _weights(question, history_terms, retriever)
     doc = retriever.documents[best.doc_id]
     chunk = retriever.chunks[best.passage.chunk_index]
     sentence = doc.text[best.start : best.end]
-    title = set(terms(doc.title or ""))
+    title = frozenset(terms(doc.title or ""))
     own = [t for t in q_all if t not in title]
     window = _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0
     sentence_cos = float(retriever.encoder.encode_passages([sentence], bf16=bf16, int8=int8)[0] @ query_vector)
-    return (0.3 * _coverage(q_all, passage_text(doc, chunk), idf) + 0.2 * window
-            + 0.3 * _rescale(best.dense) + 0.2 * _rescale(sentence_cos))
-
-
-def _rescale(cosine: float) -> float:
-    """e5 cosines live in about 0.75 (unrelated) .. 0.95 (same content); map that to 0..1."""
-    return float(np.clip((cosine - 0.75) / 0.2, 0, 1))
+    weighted = sum(1 for t in set(q_all) if idf.get(t, 0.0) > 0)
+    return (_coverage(q_all, passage_text(doc, chunk), idf), _coverage(q_all, sentence, idf, title), window,
+            _coverage(q_all, "", idf, title), float(best.dense), sentence_cos, float(best.passage.score),
+            squash_margin(span.margin) if span is not None else 0.5, float(span is not None),
+            math.log1p(weighted))
 
 
 def _extend(doc: Document, best: _Candidate, cands: Sequence[_Candidate]) -> tuple[int, int]:

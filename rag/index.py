@@ -23,6 +23,7 @@ from rag.about import answer_about, asked_field, topic_text
 from rag.answer import answer_question, term_coverage
 from rag.archive import list_documents
 from rag.conversation import resolve
+from rag.confidence import load_confidence
 from rag.config import QUERY_TIME, Config
 from rag.dense import Approximate, DenseIndex
 from rag.docstore import DocumentStore
@@ -110,6 +111,9 @@ class Index:
         # reader's base is the retrieval model (bench/scale.py measures the resident memory)
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8, encoder)
                         if config.reader == "model" else None)
+        # the learned confidence weighs the reader's margin: without a reader the blend scores
+        self._scorer = (load_confidence(config.confidence_model)
+                        if config.confidence == "learned" and self._reader is not None else None)
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             ids = [self._by_path[p] for p in group if p in self._by_path]
@@ -274,7 +278,8 @@ class Index:
                                reader_weight=self.config.reader_weight,
                                reader_min_margin=self.config.reader_min_margin,
                                avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
-                               bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
+                               bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages,
+                               scorer=self._scorer)
         return answer if asked == question else dataclasses.replace(answer, question=question)
 
     def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:

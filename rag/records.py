@@ -128,9 +128,11 @@ class Answer:
     """The reply to a question.
 
     When ``found`` is false, ``text`` is empty, ``citations`` is empty, ``message``
-    says why, and ``related`` holds the closest passages. ``confidence`` blends
-    ``rules_confidence`` (term coverage and cosines) with the reader's ``reader_margin``
-    (its best span's score over "no answer here", in logits; None without a reader).
+    says why, and ``related`` holds the closest passages. ``confidence`` is the answer
+    stage's scorer applied to ``evidence`` (the values named by ``rag.confidence.FEATURES``:
+    term coverage, cosines, retrieval score, the reader's margin); ``rules_confidence`` is
+    the part without the reader, ``reader_margin`` the reader's best span's score over
+    "no answer here" in logits (None without a reader).
     """
 
     question: str
@@ -143,6 +145,7 @@ class Answer:
     message: str = ""
     rules_confidence: float = 0.0
     reader_margin: float | None = None
+    evidence: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
