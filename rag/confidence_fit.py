@@ -20,7 +20,6 @@ settings, the figures and the time.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -148,10 +147,6 @@ def fit(rows: list[dict], *, c: float = 0.01, folds: int = 5, seed: int = 13) ->
     return model_of(x, y), figures
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="*", type=Path, default=TRAIN_FILES)
@@ -161,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--c", type=float, default=0.01,
                     help="inverse L2 strength of the regression (0.01: fewest dev-half false answers of 1, 0.1, 0.01)")
     args = ap.parse_args(argv)
+    from rag.reader.train import file_sha256
+
     started = time.perf_counter()
     args.work.mkdir(parents=True, exist_ok=True)
     paragraphs, questions = _contexts(args.files)
@@ -176,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{s} false {f[s]['false_answers']} at {f[s]['threshold_at_95_answered']}"
             for s in ("simplified", "traditional", "both")))
     record = {
-        "data": [{"file": str(f), "sha256": _sha256(f)} for f in args.files],
+        "data": [{"file": str(f), "sha256": file_sha256(f)} for f in args.files],
         "attribution": "fitted on questions of CMRC 2018 train (ymcui/cmrc2018) and XQuAD zh "
                        "(google-deepmind/xquad), CC BY-SA 4.0, and their OpenCC s2twp copies",
         "questions": len(questions), "rows": len(rows), "c": args.c,

@@ -32,7 +32,7 @@ from rag.reader.model import ReaderSettings, SpanReader, save_span_reader
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["QA", "TrainSettings", "load_squad", "make_examples", "train", "evaluate", "char_f1"]
+__all__ = ["QA", "TrainSettings", "load_squad", "make_examples", "train", "evaluate", "char_f1", "file_sha256"]
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ def evaluate(reader: SpanReader, qas: list[QA]) -> dict[str, float]:
     return {"em": round(em / n, 4), "f1": round(f1 / n, 4), "questions": len(qas)}
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -394,7 +394,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     say(f"held-out ({len(dev)} questions, gold context given): EM {figures['em']:.3f} F1 {figures['f1']:.3f}")
     record = {
         "command": " ".join(sys.argv),
-        "data": [{"file": Path(f).name, "sha256": _sha256(f)} for f in files],
+        "data": [{"file": Path(f).name, "sha256": file_sha256(f)} for f in files],
         "attribution": "trained on CMRC 2018 train (ymcui/cmrc2018) and XQuAD zh (google-deepmind/xquad), "
                        "CC BY-SA 4.0; these weights are a derived work under the same terms",
         "settings": asdict(settings),
