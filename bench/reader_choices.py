@@ -1,87 +1,124 @@
-"""How the answer stage should use the reader: measured offline on a part of a SQuAD file.
+"""How the answer stage should choose among the reader's spans: measured offline on a part of SQuAD files.
 
-For each question, the passages are retrieved once and the reader reads the best
-``--passages`` of them; every strategy (how many passages, raw span score or margin
-over "no answer", a retrieval prior, falling back to the rules below a margin) is then
-scored on the same reader outputs, so strategies are compared on identical inputs.
+For each question the passages are retrieved once and the reader reads the best ``--passages`` of
+them (one best span per window, as ``index.ask`` does); every strategy is then scored on the same
+reader outputs, so strategies are compared on identical inputs. A span's key is
 
-Usage: python bench/reader_choices.py FILE.json --keep DIR [--part dev] [--limit N] [--weights DIR]
-(``--keep`` as in bench/answers.py: the index built there is reused.)
+    margin over its window's "no answer" + prior * passage's fused retrieval score
+    + coverage * question's IDF-weighted terms in the span's sentence (title words count as present)
+    + window * the same within the sentence's best 20-character window (title words left out)
+
+and the best key across the passages read is the short answer; the sentence that holds it is the
+quote. Printed for each file and for the mean over the files: EM and F1 of the short answer and the
+share of quotes that contain a gold answer, the strategies ordered by mean F1, with the shipped one
+(``rag.answer``'s weights, ``Config().reader_passages``) marked.
+
+Usage: python bench/reader_choices.py FILE.json [FILE.json ...] --keep DIR [--part dev] [--limit N]
+       [--passages 4] [--rows ROWS.json]
+(``--keep`` as in bench/answers.py: the index built there is reused; ``--rows`` keeps the reader's
+outputs so that a second run, with the same arguments, skips reading.)
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 from pathlib import Path
 
 import rag
-from rag.span import question_kind
+from rag.answer import _READER_COVERAGE, _READER_PRIOR, _READER_WINDOW, _WINDOW, _coverage, _weights, _window_coverage
+from rag.text import split_sentences, terms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answers import _norm, _part, char_f1  # noqa: E402
 from retrieval import load_squad_answers, write_corpus  # noqa: E402
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file", type=Path)
-    ap.add_argument("--keep", type=Path, required=True)
-    ap.add_argument("--part", default="dev")
-    ap.add_argument("--limit", type=int, default=300)
-    ap.add_argument("--weights")
-    ap.add_argument("--passages", type=int, default=5)
-    ap.add_argument("--int8", action="store_true", help="int8 reader instead of float32")
-    args = ap.parse_args()
-    contexts, questions = load_squad_answers(args.file)
-    questions = _part(questions, args.part)[: args.limit]
-    root = args.keep / args.file.stem
+def read_file(path: Path, keep: Path, part: str, limit: int, passages: int) -> list[list[dict]]:
+    """Per question, the reader's best span in each window of the best ``passages`` passages, with features."""
+    contexts, questions = load_squad_answers(path)
+    questions = _part(questions, part)[:limit]
+    root = keep / path.stem
     if not (root / "idx" / "manifest.json").exists():
         (root / "corpus").mkdir(parents=True, exist_ok=True)
         write_corpus(contexts, root / "corpus")
         rag.build_index(root / "corpus", root / "idx")
-    cfg = {"answer_threshold": 0.0, "reader": "rules"}
-    index = rag.open_index(root / "idx", config=rag.Config(**cfg))
-    from rag.reader import load_reader
-
-    reader = load_reader(args.weights, args.int8)
-    retr = index._retriever
+    index = rag.open_index(root / "idx", config=rag.Config(answer_threshold=0.0))
+    retr, reader = index._retriever, index._reader
     rows = []
-    for q, cid, golds in questions:
-        rules = index.ask(q)
+    for q, _cid, golds in questions:
         qvec = retr.encoder.encode_queries([q])[0]
-        scored = retr.score_passages(q, query_vector=qvec)[: args.passages]
+        scored = retr.score_passages(q, query_vector=qvec)[:passages]
         chunks = [retr.chunks[p.chunk_index] for p in scored]
-        guesses = reader.read(q, [c.text for c in chunks], top=1)
+        q_all, idf = _weights(q, [], retr)
         spans = []
-        for g in guesses:
+        for g in reader.read(q, [c.text for c in chunks], top=1):
             c = chunks[g.passage]
-            spans.append((g.passage, g.score, g.null, c.text[g.start : g.end], scored[g.passage].score))
-        f1 = lambda t, golds=golds: max(char_f1(t, x) for x in golds)  # noqa: E731
-        em = lambda t, golds=golds: max(float(_norm(t) == _norm(x)) for x in golds)  # noqa: E731
-        rows.append({"kind": question_kind(q) or "other", "spans": spans,
-                     "rules": (f1(rules.short.text) if rules.short else 0.0, em(rules.short.text) if rules.short else 0.0),
-                     "f1": f1, "em": em})
-    print(f"{args.file.name}: {len(rows)} questions ({args.part})")
-    r_f1 = sum(r["rules"][0] for r in rows) / len(rows)
-    print(f"  rules alone: F1 {r_f1:.3f}")
-    for n, mode, prior, fallback in itertools.product(range(1, args.passages + 1), ["score", "margin"],
-                                                      [0.0, 5.0], [None, -2.0, 0.0, 2.0]):
-        f1s, ems, used = [], [], 0
-        for r in rows:
-            cand = [s for s in r["spans"] if s[0] < n]
-            if not cand:
-                f1s.append(r["rules"][0]); ems.append(r["rules"][1]); continue
-            nulls = min(s[2] for s in cand)
-            key = (lambda s: s[1] + prior * s[4]) if mode == "score" else (lambda s: s[1] - s[2] + prior * s[4])
-            best = max(cand, key=key)
-            if fallback is not None and best[1] - nulls < fallback:
-                f1s.append(r["rules"][0]); ems.append(r["rules"][1]); continue
-            used += 1
-            f1s.append(r["f1"](best[3])); ems.append(r["em"](best[3]))
-        print(f"  passages {n} {mode:6s} prior {prior:3.1f} fallback {fallback!s:5s}: EM {sum(ems)/len(rows):.3f} "
-              f"F1 {sum(f1s)/len(rows):.3f} reader used {used/len(rows):.2f}")
+            doc = retr.documents[c.doc_id]
+            a, b = c.start + g.start, c.start + g.end
+            inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
+            sentence = doc.text[inside[0][0] : inside[-1][1]]
+            title = frozenset(terms(doc.title or ""))
+            own = [t for t in q_all if t not in title]
+            span = doc.text[a:b]
+            spans.append({"passage": g.passage, "margin": g.score - g.null, "prior": scored[g.passage].score,
+                          "coverage": _coverage(q_all, sentence, idf, title),
+                          "window": _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0,
+                          "em": max(float(_norm(span) == _norm(x)) for x in golds),
+                          "f1": max(char_f1(span, x) for x in golds),
+                          "contains": any(_norm(x) and _norm(x) in _norm(sentence) for x in golds)})
+        rows.append(spans)
+    return rows
+
+
+def score(rows: list[list[dict]], passages: int, prior: float, coverage: float, window: float) -> tuple[float, ...]:
+    """EM, F1 and quote-contains-gold of the strategy over ``rows`` (a question without spans scores 0)."""
+    em = f1 = contains = 0.0
+    for spans in rows:
+        cands = [s for s in spans if s["passage"] < passages]
+        if not cands:
+            continue
+        best = max(cands, key=lambda s: s["margin"] + prior * s["prior"] + coverage * s["coverage"]
+                   + window * s["window"])
+        em, f1, contains = em + best["em"], f1 + best["f1"], contains + best["contains"]
+    n = max(len(rows), 1)
+    return em / n, f1 / n, contains / n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="+", type=Path)
+    ap.add_argument("--keep", type=Path, required=True)
+    ap.add_argument("--part", default="dev")
+    ap.add_argument("--limit", type=int, default=100_000)
+    ap.add_argument("--passages", type=int, default=4, help="the most passages any strategy reads")
+    ap.add_argument("--rows", type=Path, help="keep the reader's outputs here (read again when present)")
+    ap.add_argument("--top", type=int, default=15, help="strategies printed")
+    args = ap.parse_args()
+    if args.rows and args.rows.exists():
+        data = json.loads(args.rows.read_text(encoding="utf-8"))
+    else:
+        data = {f.name: read_file(f, args.keep, args.part, args.limit, args.passages) for f in args.files}
+        if args.rows:
+            args.rows.write_text(json.dumps(data), encoding="utf-8")
+    shipped = (rag.Config().reader_passages, _READER_PRIOR, _READER_COVERAGE, _READER_WINDOW)
+    grid = set(itertools.product(range(1, args.passages + 1), [0.0, 2.5, 5.0, 7.5], [0.0, 2.0, 4.0, 8.0, 16.0],
+                                 [0.0, 2.0, 4.0, 8.0, 16.0])) | {shipped}
+    results = []
+    for strategy in grid:
+        per_file = [score(rows, *strategy) for rows in data.values()]
+        mean = tuple(sum(x[i] for x in per_file) / len(per_file) for i in range(3))
+        results.append((strategy, per_file, mean))
+    results.sort(key=lambda r: -r[2][1])
+    print(f"{', '.join(f'{k} ({len(v)} q)' for k, v in data.items())}, part {args.part}: EM / F1 / contains")
+    for rank, (strategy, per_file, mean) in enumerate(results):
+        if rank < args.top or strategy == shipped:
+            cells = "   ".join(f"{e:.3f} / {f:.3f} / {c:.3f}" for e, f, c in per_file)
+            mark = "  <- shipped" if strategy == shipped else ""
+            print(f"  {rank + 1:4d}. passages {strategy[0]} prior {strategy[1]:3.1f} coverage {strategy[2]:4.1f} "
+                  f"window {strategy[3]:4.1f}: {cells}   mean F1 {mean[1]:.3f}{mark}")
 
 
 if __name__ == "__main__":

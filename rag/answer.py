@@ -31,6 +31,13 @@ _PASSAGES_READ = 6
 _WINDOW = 20
 _SHORT_SENTENCE = 40  # characters: a sentence this short may need the next one to be an answer
 _REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其该此这]")
+# A quote that opens on a word pointing at the sentence before it (因此…, 赛后…, 他…) does not stand
+# on its own: the reader's answer sentence takes in that earlier sentence (matched on folded text,
+# so traditional 於是/這 count too).
+_OPENS_ON_EARLIER = re.compile(
+    r"^(?:因此|所以|因而|于是|但|然而|不过|而|此外|另外|同时|其后|此后|之后|随后|后来|其中|对此|为此|由此|故|则|并|且|又"
+    r"|亦|也|还|这|那|该|此|其|他|她|它|上述|前者|后者|两者|二者|赛后|事后|会后|战后|当时|同年|次年|翌年|当天|最终|结果|即)")
+_STAND_ALONE_CHARS = 150  # the two sentences together stay this short, or the quote stays one sentence
 # A sentence that is nothing but a bracketed aside — a byline (检察日报社 巩宸宇), a photo credit,
 # an editor's note — is never the answer.
 _ASIDE = re.compile(r"^\s*[（(【\[][^（()）【】\[\]]*[)）】\]]\s*$")
@@ -147,7 +154,7 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
                     history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
                     pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
-                    reader: Reader | None = None, reader_passages: int = 2, reader_weight: float = 0.5,
+                    reader: Reader | None = None, reader_passages: int = 3, reader_weight: float = 0.5,
                     reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
                     repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
                     sentence_int8: bool = False, scorer: ConfidenceModel | None = None) -> Answer:
@@ -165,12 +172,13 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     (bench/ask_latency.py; docs/experiments.md).
     """
     related = tuple(retriever.hits(scored, related_k))
-    span = _read(question, retriever, scored, reader, reader_passages, repeat, bf16) if reader is not None else None
+    span = (_read(question, history_terms, retriever, scored, reader, reader_passages, repeat, bf16)
+            if reader is not None else None)
     if span is not None and _overlaps(span.doc_id, span.short.start, span.short.end, avoid):
         span = None  # already said: the rules look further
     if span is not None and span.margin >= reader_min_margin:  # the reader's span decides
         best = _sentence_of(span, retriever)
-        start, end = best.start, best.end
+        start, end = _stand_alone(retriever.documents[best.doc_id], best.start, best.end)
         short: ShortAnswer | None = span.short
     else:
         cands = rank_sentences(question, retriever=retriever, scored=scored, query_vector=query_vector,
@@ -231,9 +239,15 @@ class _Span:
     margin: float
 
 
-def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader: Reader, n: int,
-          repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> _Span | None:
+def _read(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
+          reader: Reader, n: int, repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> _Span | None:
     """Read the ``n`` best passages; the best span across them, or None when there is none.
+
+    Every window's best span competes on one score: the span's margin over its window's
+    "no answer" (raw span scores are not comparable across windows; margins are), the passage's
+    retrieval score, and how much of the question the span's sentence says (IDF-weighted term
+    coverage, whole sentence and within a short window): the reader alone misses that a sibling
+    sentence or passage answers a different meeting, date or person than the one asked about.
     A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
     top = list(scored[:n])
     if not top:
@@ -242,15 +256,28 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
     guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1, bf16=bf16)
     if not guesses:
         return None
+    q_all, idf = _weights(question, history_terms, retriever)
+    said: dict[tuple[int, int], float] = {}
+
+    def says(x) -> float:
+        c = chunks[x.passage]
+        doc = retriever.documents[c.doc_id]
+        a, b = c.start + x.start, c.start + x.end
+        inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
+        key = (x.passage, inside[0][0])
+        if key not in said:
+            sentence = doc.text[inside[0][0] : inside[-1][1]]
+            title = frozenset(terms(doc.title or ""))
+            own = [t for t in q_all if t not in title]
+            said[key] = (_READER_COVERAGE * _coverage(q_all, sentence, idf, title)
+                         + (_READER_WINDOW * _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0))
+        return said[key]
 
     def again(x) -> bool:
         c = chunks[x.passage]
         return _overlaps(c.doc_id, c.start + x.start, c.start + x.end, repeat)
 
-    # Raw span scores are not comparable across windows; each span's margin over its own
-    # window's "no answer" score is, and the passage's retrieval score breaks near-ties
-    # (bench/reader_choices.py: CMRC dev F1 0.557 by raw score, 0.629 by margin + prior).
-    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score
+    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score + says(x)
             - (_REPEAT_READER if repeat and again(x) else 0.0))
     null = min(x.null for x in guesses)
     c = chunks[g.passage]
@@ -264,6 +291,11 @@ def _read(question: str, retriever: Retriever, scored: Sequence[Scored], reader:
 _REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
 _REPEAT_RULES = 0.08  # the same for the rules' sentence score (0..1)
 _READER_PRIOR = 5.0  # weight of the passage's fused retrieval score (0..1) when choosing the reader's span
+# Choosing the reader's span: the coverage of the question by the span's sentence (0..1) counts this
+# many logits, whole sentence and within a window. Chosen on the dev halves, checked on the held-out
+# ones (docs/experiments.md, "The reader's span chosen with the question's coverage").
+_READER_COVERAGE = 8.0
+_READER_WINDOW = 8.0
 _EDGE_OPEN = "“‘「『《（(【"
 _EDGE_CLOSE = "”’」』》）)】"
 
@@ -291,6 +323,26 @@ def _sentence_of(span: _Span, retriever: Retriever) -> _Candidate:
     inside = [(s, e) for s, e in sentences if s < b and e > a] or [(a, b)]
     return _Candidate(span.doc_id, inside[0][0], inside[-1][1], span.passage, span.passage.lexical,
                       span.passage.dense, span.passage.score)
+
+
+def _stand_alone(doc: Document, start: int, end: int, max_chars: int = _STAND_ALONE_CHARS) -> tuple[int, int]:
+    """The reader's answer sentence, with what it cannot be read without: the sentence before it
+    (same paragraph) when it opens by pointing back at it, the next one when it only introduces
+    it (ends with a colon, or is a fragment), within ``max_chars``. The short answer and the confidence stay the
+    sentence's own (docs/experiments.md)."""
+    text = doc.text
+    # Sentences from the start of the paragraph (what comes before must be in it) to past the
+    # longest quote allowed (a colon may introduce the next line); one cut short there is too long.
+    sentences = split_sentences(text, text.rfind("\n", 0, start) + 1, min(len(text), end + max_chars))
+    before = [s for s in sentences if s[1] <= start]
+    after = [s for s in sentences if s[0] >= end]
+    quote = text[start:end]
+    a, b = start, end
+    if before and _OPENS_ON_EARLIER.match(fold(quote[:4])) and end - before[-1][0] <= max_chars:
+        a = before[-1][0]
+    if after and (quote.endswith(("：", ":")) or len(quote) < 12) and after[0][1] - a <= max_chars:
+        b = after[0][1]
+    return a, b
 
 
 def _in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, chunk: Chunk, start: int,

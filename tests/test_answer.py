@@ -164,6 +164,37 @@ def test_a_close_runner_up_next_door_joins_the_quote():
     assert _pair_with_rival(doc, cands[0], cands, 0.1, 0) == (cands[0].start, cands[0].end)
 
 
+def _quote(text, sentence, **kw):
+    from rag.answer import _stand_alone
+
+    start = text.index(sentence)
+    a, b = _stand_alone(_doc(text), start, start + len(sentence), **kw)
+    return text[a:b]
+
+
+def test_a_quote_that_points_back_takes_in_the_sentence_before():
+    text = "次磷酸可以将碘还原为氢碘酸。因此，次磷酸被列为第一类易制毒化学品。购买需要许可。"
+    assert _quote(text, "因此，次磷酸被列为第一类易制毒化学品。") == (
+        "次磷酸可以将碘还原为氢碘酸。因此，次磷酸被列为第一类易制毒化学品。")
+    # traditional script points back the same way (於是 folds to 于是)
+    text = "他在決賽中受傷。於是，他正式結束運動生涯。"
+    assert _quote(text, "於是，他正式結束運動生涯。") == text
+    # a sentence that stands on its own, or one that opens its paragraph, is quoted alone
+    text = "检察院召开会议。会议由检察长主持。"
+    assert _quote(text, "会议由检察长主持。") == "会议由检察长主持。"
+    text = "第一段到此为止。\n这次会议由检察长主持。"
+    assert _quote(text, "这次会议由检察长主持。") == "这次会议由检察长主持。"
+
+
+def test_a_quote_that_only_introduces_takes_in_what_follows():
+    text = "会议提出三点要求：\n一是从严治党，二是依法办案。其他内容从略。"
+    assert _quote(text, "会议提出三点要求：") == "会议提出三点要求：\n一是从严治党，二是依法办案。"
+    # never longer than max_chars: then the sentence stays alone
+    assert _quote(text, "会议提出三点要求：", max_chars=20) == "会议提出三点要求："
+    text = "检察机关依法办案。" * 10 + "因此，案件质量明显提升。"
+    assert _quote(text, "因此，案件质量明显提升。", max_chars=15) == "因此，案件质量明显提升。"
+
+
 def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
     from rag.answer import _pair_with_rival
 
@@ -211,3 +242,36 @@ def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
     assert cut(4, 14) == "檢察信訪工作"
     assert cut(text.index("《"), text.index("》") + 1) == "《红楼梦》"
     assert cut(5, 5) == ""
+
+
+def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_one():
+    """Two meetings: the reader is surer of the wrong one's date (a larger margin), but only the
+    other sentence names the 组织工作 the question asks about, and that coverage decides."""
+    from types import SimpleNamespace
+
+    from rag.answer import _read
+    from rag.reader.features import SpanGuess
+    from rag.records import Chunk
+    from rag.retrieve import Scored
+
+    texts = ["8月22日，最高检召开党组会，研究部署信访工作。", "3月1日，最高检召开党组会，研究部署组织工作。"]
+    docs = [_doc(t) for t in texts]
+    chunks = [Chunk(i, 0, len(t), t) for i, t in enumerate(texts)]
+    idf = {"组织": 3.0, "组织工作": 3.0, "党组会": 1.0, "召开": 0.5, "信访": 3.0}
+    retriever = SimpleNamespace(documents=docs, chunks=chunks,
+                                lexical=SimpleNamespace(idf=lambda ts: {t: idf.get(t, 0.1) for t in ts}))
+
+    class Reader:
+        def __init__(self, margins):
+            self.margins = margins
+
+        def read(self, question, passages, *, top=1, bf16=False):
+            return [SpanGuess(i, 0, p.index("日") + 1, m, 0.0) for i, (p, m) in enumerate(zip(passages, self.margins))]
+
+    scored = [Scored(0, 0.9, 0.5, 0.8), Scored(1, 0.9, 0.5, 0.8)]
+    question = "研究部署组织工作的党组会是哪天召开的？"
+    span = _read(question, (), retriever, scored, Reader([11.0, 9.0]), 2)
+    assert span.short.text == "3月1日" and span.margin == 9.0
+    # a much surer reader still wins: coverage is evidence, not a veto
+    span = _read(question, (), retriever, scored, Reader([20.0, 9.0]), 2)
+    assert span.short.text == "8月22日"
