@@ -28,8 +28,8 @@ import sys
 from pathlib import Path
 
 import rag
-from rag.answer import _READER_COVERAGE, _READER_PRIOR, _READER_WINDOW, _WINDOW, _coverage, _weights, _window_coverage
-from rag.text import split_sentences, terms
+from rag.answer import _READER_COVERAGE, _READER_PRIOR, _READER_WINDOW, _sentence_says, _weights
+from rag.text import split_sentences
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answers import _norm, _part, char_f1  # noqa: E402
@@ -60,12 +60,10 @@ def read_file(path: Path, keep: Path, part: str, limit: int, passages: int) -> l
             a, b = c.start + g.start, c.start + g.end
             inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
             sentence = doc.text[inside[0][0] : inside[-1][1]]
-            title = frozenset(terms(doc.title or ""))
-            own = [t for t in q_all if t not in title]
+            whole, window = _sentence_says(q_all, idf, doc, sentence)
             span = doc.text[a:b]
             spans.append({"passage": g.passage, "margin": g.score - g.null, "prior": scored[g.passage].score,
-                          "coverage": _coverage(q_all, sentence, idf, title),
-                          "window": _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0,
+                          "coverage": whole, "window": window,
                           "em": max(float(_norm(span) == _norm(x)) for x in golds),
                           "f1": max(char_f1(span, x) for x in golds),
                           "contains": any(_norm(x) and _norm(x) in _norm(sentence) for x in golds)})

@@ -112,6 +112,15 @@ def _weights(question: str, history_terms: Sequence[str], retriever: Retriever) 
     return q_all, idf
 
 
+def _sentence_says(q_all: Sequence[str], idf: dict[str, float], doc: Document, sentence: str) -> tuple[float, float]:
+    """How much of the question ``sentence`` of ``doc`` says: the IDF-weighted share of its terms in the
+    whole sentence (the title's words count as present) and within the best short window (the
+    title's words left out: a sibling paragraph shares the title, not the question's specific words)."""
+    title = frozenset(terms(doc.title or ""))
+    own = [t for t in q_all if t not in title]
+    return _coverage(q_all, sentence, idf, title), (_window_coverage(own, sentence, idf, _WINDOW) if own else 0.0)
+
+
 def term_coverage(terms_: Sequence[str], text: str, retriever: Retriever) -> float:
     """IDF-weighted share of ``terms_`` found in ``text`` (0 when none has weight)."""
     return _coverage(terms_, text, retriever.lexical.idf(list(terms_)))
@@ -266,11 +275,8 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
         inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
         key = (x.passage, inside[0][0])
         if key not in said:
-            sentence = doc.text[inside[0][0] : inside[-1][1]]
-            title = frozenset(terms(doc.title or ""))
-            own = [t for t in q_all if t not in title]
-            said[key] = (_READER_COVERAGE * _coverage(q_all, sentence, idf, title)
-                         + (_READER_WINDOW * _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0))
+            whole, window = _sentence_says(q_all, idf, doc, doc.text[inside[0][0] : inside[-1][1]])
+            said[key] = _READER_COVERAGE * whole + _READER_WINDOW * window
         return said[key]
 
     def again(x) -> bool:
@@ -370,11 +376,10 @@ def _evidence(question: str, history_terms: Sequence[str], retriever: Retriever,
     chunk = retriever.chunks[best.passage.chunk_index]
     sentence = doc.text[best.start : best.end]
     title = frozenset(terms(doc.title or ""))
-    own = [t for t in q_all if t not in title]
-    window = _window_coverage(own, sentence, idf, _WINDOW) if own else 0.0
+    said, window = _sentence_says(q_all, idf, doc, sentence)
     sentence_cos = float(retriever.encoder.encode_passages([sentence], bf16=bf16, int8=int8)[0] @ query_vector)
     weighted = sum(1 for t in set(q_all) if idf.get(t, 0.0) > 0)
-    return (_coverage(q_all, passage_text(doc, chunk), idf), _coverage(q_all, sentence, idf, title), window,
+    return (_coverage(q_all, passage_text(doc, chunk), idf), said, window,
             _coverage(q_all, "", idf, title), float(best.dense), sentence_cos, float(best.passage.score),
             squash_margin(span.margin) if span is not None else 0.5, float(span is not None),
             math.log1p(weighted))
