@@ -152,6 +152,15 @@ def test_markdown_marks_are_not_text(tmp_path):
     assert lines == ["扬州市纪委监委开展警示教育", "2025年6月3日", "参观廉政教育基地。", "观看警示片。"]
 
 
+def test_markup_left_in_a_text_file_is_not_text(tmp_path):
+    from rag.ingest.read import read_file
+
+    (tmp_path / "a.txt").write_text('会议强调<br/>要从严治检&nbsp;&amp;依法履职。<p class="x">第二段<span>内容</span>。</p>'
+                                    "不等式 a<b 与 AT&T 保持原样。", "utf-8")
+    lines = [ln.strip() for ln in read_file(tmp_path / "a.txt", max_bytes=10_000).lines if ln.strip()]
+    assert lines == ["会议强调", "要从严治检\xa0&依法履职。", "第二段内容。", "不等式 a<b 与 AT&T 保持原样。"]
+
+
 def test_original_copy_is_cited_first():
     from rag.records import Document
 

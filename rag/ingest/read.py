@@ -8,6 +8,7 @@ come from python-docx and pypdf when they are installed.
 from __future__ import annotations
 
 import codecs
+import html
 import logging
 import re
 from collections.abc import Iterator
@@ -188,10 +189,27 @@ def read_file(path: Path, *, max_bytes: int) -> RawText:
     warning = None
     if "\ufffd" in text:
         warning = f"some bytes are not valid {enc} and were replaced with \ufffd"
-    lines = text.splitlines()
+    lines = _markup_left_over(text).splitlines()
     if suffix == ".md":
         lines = [_MARKDOWN.sub("", line) for line in lines]
     return RawText(tuple(lines), enc, "text", {}, warning)
+
+
+# Text saved from a web page often keeps some of its markup: line and paragraph tags, inline tags
+# and character entities (&nbsp; &amp; &#12288;). A block tag ends a line, an inline one goes, an entity
+# becomes its character (the standard library's html.unescape).
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:br|p|div|li|tr|h[1-6]|section|article|table|ul|ol)\b[^<>\n]{0,200}>", re.I)
+_INLINE_TAG = re.compile(r"<\s*/?\s*(?:span|strong|b|i|em|u|font|a|img|td|th|sup|sub)\b[^<>\n]{0,200}>", re.I)
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+
+
+def _markup_left_over(text: str) -> str:
+    """``text`` with the HTML tags and entities a scraper left in it turned into plain text."""
+    if "<" in text:
+        text = _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    return text
 
 
 # Markdown's line marks (# heading, > quote, - / * / 1. list item) are not part of the text.
