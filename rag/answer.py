@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.confidence import ConfidenceModel, blend, rescale_cosine, squash_margin
+from rag.config import Config
 from rag.reader import Reader
 from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
@@ -162,9 +163,10 @@ def rank_sentences(question: str, *, retriever: Retriever, scored: Sequence[Scor
 
 def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Scored], query_vector: np.ndarray,
                     history_terms: Sequence[str], threshold: float, sentence_dense: bool = False,
-                    pair_gap: float = 0.1, pair_chars: int = 100, related_k: int = 3,
-                    reader: Reader | None = None, reader_passages: int = 3, reader_weight: float = 0.5,
-                    reader_min_margin: float = 2.0, avoid: Sequence[tuple[int, int, int]] = (),
+                    pair_gap: float = Config.pair_gap, pair_chars: int = Config.pair_chars, related_k: int = 3,
+                    reader: Reader | None = None, reader_passages: int = Config.reader_passages,
+                    reader_weight: float = Config.reader_weight,
+                    reader_min_margin: float = Config.reader_min_margin, avoid: Sequence[tuple[int, int, int]] = (),
                     repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
                     sentence_int8: bool = False, scorer: ConfidenceModel | None = None) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
@@ -186,7 +188,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     if span is not None and _overlaps(span.doc_id, span.short.start, span.short.end, avoid):
         span = None  # already said: the rules look further
     if span is not None and span.margin >= reader_min_margin:  # the reader's span decides
-        best = _sentence_of(span, retriever)
+        best = _sentence_of(span)
         start, end = _stand_alone(retriever.documents[best.doc_id], best.start, best.end)
         short: ShortAnswer | None = span.short
     else:
@@ -246,6 +248,7 @@ class _Span:
     passage: Scored
     short: ShortAnswer
     margin: float
+    sentence: tuple[int, int]  # document offsets of the sentence(s) holding the span
 
 
 def _read(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
@@ -262,22 +265,29 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
     if not top:
         return None
     chunks = [retriever.chunks[p.chunk_index] for p in top]
-    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1, bf16=bf16)
+    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1, bf16=bf16,
+                          one_clause=_one_clause(question), slack=_CLAUSE_SLACK)
     if not guesses:
         return None
     q_all, idf = _weights(question, history_terms, retriever)
+    split: dict[int, list[tuple[int, int]]] = {}  # each passage's sentences, split once
     said: dict[tuple[int, int], float] = {}
 
+    def sentence(passage: int, a: int, b: int) -> tuple[int, int]:
+        """Document offsets of the sentence(s) of ``passage`` that hold document offsets [a, b)."""
+        c = chunks[passage]
+        if passage not in split:
+            split[passage] = split_sentences(retriever.documents[c.doc_id].text, c.start, c.end)
+        inside = [(s, e) for s, e in split[passage] if s < b and e > a] or [(a, b)]
+        return inside[0][0], inside[-1][1]
+
     def says(x) -> float:
-        c = chunks[x.passage]
-        doc = retriever.documents[c.doc_id]
-        a, b = c.start + x.start, c.start + x.end
-        inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
-        key = (x.passage, inside[0][0])
-        if key not in said:
-            whole, window = _sentence_says(q_all, idf, doc, doc.text[inside[0][0] : inside[-1][1]])
-            said[key] = _READER_COVERAGE * whole + _READER_WINDOW * window
-        return said[key]
+        s, e = sentence(x.passage, chunks[x.passage].start + x.start, chunks[x.passage].start + x.end)
+        if (x.passage, s) not in said:
+            doc = retriever.documents[chunks[x.passage].doc_id]
+            whole, window = _sentence_says(q_all, idf, doc, doc.text[s:e])
+            said[x.passage, s] = _READER_COVERAGE * whole + _READER_WINDOW * window
+        return said[x.passage, s]
 
     def again(x) -> bool:
         c = chunks[x.passage]
@@ -291,7 +301,21 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
     a, b = _trim_span(doc.text, c.start + g.start, c.start + g.end)
     if b <= a:
         return None
-    return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null)
+    return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null,
+                 sentence(g.passage, a, b))
+
+
+# A person, a date or a quantity is read within one clause: the reader alone runs on past the
+# comma (1991年10月，波赫國會通過了主權宣言 for 於西元幾年所宣布). docs/experiments.md, "One clause".
+# Not when the question asks for several (分别, 哪些, 哪几): the answer is then a list of clauses.
+_ONE_CLAUSE = True
+_ONE_CLAUSE_KINDS = ("who", "when", "number")
+_CLAUSE_SLACK = 1.0  # logits: a span past the comma stays when the reader is this much surer of it
+_SEVERAL = re.compile("分别|哪些|哪几|各自")
+
+
+def _one_clause(question: str) -> bool:
+    return _ONE_CLAUSE and question_kind(question) in _ONE_CLAUSE_KINDS and not _SEVERAL.search(fold(question))
 
 
 _REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
@@ -317,18 +341,20 @@ def _trim_span(text: str, a: int, b: int) -> tuple[int, int]:
         b -= 1
     if b - a > 2 and text[a] in "“‘「『" and text[b - 1] == _EDGE_CLOSE[_EDGE_OPEN.index(text[a])]:
         return a + 1, b - 1  # quotation marks around the whole answer (a title's 《》 stays)
+    for q in "\"'":  # straight quotes open and close alike: one at an edge is unpaired when the span holds an odd number
+        if b - a > 2 and text[a] == q == text[b - 1] and text.count(q, a, b) == 2:
+            a, b = a + 1, b - 1
+        if b > a and text[a] == q and text.count(q, a, b) % 2:
+            a += 1
+        if b > a and text[b - 1] == q and text.count(q, a, b) % 2:
+            b -= 1
     return a, b
 
 
-def _sentence_of(span: _Span, retriever: Retriever) -> _Candidate:
+def _sentence_of(span: _Span) -> _Candidate:
     """The sentence(s) of the document that hold the span, as a candidate scored by its passage."""
-    doc = retriever.documents[span.doc_id]
-    chunk = retriever.chunks[span.passage.chunk_index]
-    sentences = split_sentences(doc.text, chunk.start, chunk.end)
-    a, b = span.short.start, span.short.end
-    inside = [(s, e) for s, e in sentences if s < b and e > a] or [(a, b)]
-    return _Candidate(span.doc_id, inside[0][0], inside[-1][1], span.passage, span.passage.lexical,
-                      span.passage.dense, span.passage.score)
+    p = span.passage
+    return _Candidate(span.doc_id, span.sentence[0], span.sentence[1], p, p.lexical, p.dense, p.score)
 
 
 def _stand_alone(doc: Document, start: int, end: int, max_chars: int = _STAND_ALONE_CHARS) -> tuple[int, int]:

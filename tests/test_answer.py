@@ -242,6 +242,20 @@ def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
     assert cut(4, 14) == "檢察信訪工作"
     assert cut(text.index("《"), text.index("》") + 1) == "《红楼梦》"
     assert cut(5, 5) == ""
+    plain = '授予"基层检察院建设组织工作奖"和"先进集体"'
+    cut = lambda a, b: plain[slice(*_trim_span(plain, a, b))]  # noqa: E731
+    assert cut(2, 15) == "基层检察院建设组织工作奖"  # an opening straight quote without its close
+    assert cut(2, 16) == "基层检察院建设组织工作奖"  # straight quotes around the whole answer
+    assert cut(0, len(plain)) == plain  # two pairs: every quote has its partner
+
+
+def test_who_when_and_how_many_questions_are_read_within_one_clause():
+    from rag.answer import _one_clause
+
+    assert _one_clause("中央第七督导组组长是谁？") and _one_clause("航班於何時開通?")
+    assert _one_clause("修水縣境內的鳥類共有幾種?")
+    assert not _one_clause("白河镇的特产是什么？")  # a what-question may be a clause or two
+    assert not _one_clause("西班牙人的语言使用比例分别是多少？")  # several answers: a list of clauses
 
 
 def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_one():
@@ -265,7 +279,7 @@ def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_on
         def __init__(self, margins):
             self.margins = margins
 
-        def read(self, question, passages, *, top=1, bf16=False):
+        def read(self, question, passages, *, top=1, bf16=False, **_):
             return [SpanGuess(i, 0, p.index("日") + 1, m, 0.0) for i, (p, m) in enumerate(zip(passages, self.margins))]
 
     scored = [Scored(0, 0.9, 0.5, 0.8), Scored(1, 0.9, 0.5, 0.8)]

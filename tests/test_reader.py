@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from rag.reader.features import Windows, best_spans, label_window
+from rag.reader.features import Windows, best_spans, clause_breaks, label_window
 
 
 def _offsets(pairs):
@@ -30,6 +30,29 @@ def test_best_spans_scores_every_pair_and_reports_null():
     assert (g.start, g.end, round(g.score, 3), g.null) == (2, 6, 5.0, 2.0)
     (g,), = best_spans(start, end, w, max_tokens=1)  # spans of one token only
     assert (g.start, g.end) == (2, 3)
+
+
+def test_clause_breaks_count_commas_but_not_inside_numbers():
+    c = clause_breaks("长1,980米，宽60米;深3米")
+    assert list(np.diff(c).nonzero()[0]) == [7, 12]  # the comma and semicolon; 1,980 is one number
+
+
+def test_best_spans_within_one_clause_when_asked():
+    # passage "张勇主持，副组长张常韧": tokens [0,2) [2,4) [4,5) [5,8) [8,11)
+    text = "张勇主持，副组长张常韧"
+    offs = _offsets([(-1, -1), (0, 2), (2, 4), (4, 5), (5, 8), (8, 11)])[None]
+    w = Windows(np.zeros((1, 6), np.int64), np.ones((1, 6), np.int64), offs, np.array([0]))
+    start = np.array([[0.0, 3.0, 0, 0, 0, 0.5]])
+    end = np.array([[0.0, 1.0, 0, 0.5, 0, 3.0]])
+    (g,), = best_spans(start, end, w)
+    assert text[g.start:g.end] == text  # across the comma: 3 + 3
+    (g,), = best_spans(start, end, w, breaks=[clause_breaks(text)])
+    assert text[g.start:g.end] == "张勇"  # 3 + 1 beats 张常韧's 0.5 + 3
+    (g,), = best_spans(start, end, w, breaks=[clause_breaks(text)], slack=1.0)
+    assert text[g.start:g.end] == text  # the reader is surer of the whole (6) than of 张勇 (4) by more than the slack
+    end[0, 3] = 1.5
+    (g,), = best_spans(start, end, w, breaks=[clause_breaks(text)])
+    assert text[g.start:g.end] == "张勇主持，"  # a break at the span's edge is trimmed later, not a crossing
 
 
 def _tiny_squad(path):

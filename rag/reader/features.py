@@ -8,11 +8,12 @@ keeps its character offsets into the passage, so a predicted token span maps bac
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Windows", "SpanGuess", "encode_windows", "label_window", "best_spans"]
+__all__ = ["Windows", "SpanGuess", "encode_windows", "label_window", "best_spans", "clause_breaks"]
 
 MAX_ANSWER_TOKENS = 48  # about 65 characters: CMRC's 99th-percentile answer is 91 characters
 
@@ -95,12 +96,29 @@ def label_window(offsets: np.ndarray, start: int, end: int) -> tuple[int, int]:
     return int(ts[0]), int(te[0])
 
 
+# Where one clause ends and the next begins: full-width comma, semicolon and full stop, and
+# their ASCII forms except between digits (1,520 is one number). 、 is not one: 沈攸之、張永 is one answer.
+_CLAUSE_BREAK = re.compile(r"[，；。！？]|(?<!\d)[,;]|[,;](?!\d)")
+
+
+def clause_breaks(text: str) -> np.ndarray:
+    """``c[k]``: how many clause breaks ``text[:k]`` holds (length ``len(text) + 1``)."""
+    marks = np.zeros(len(text) + 1, dtype=np.int32)
+    for m in _CLAUSE_BREAK.finditer(text):
+        marks[m.start() + 1] = 1
+    return np.cumsum(marks)
+
+
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, windows: Windows, *,
-               max_tokens: int = MAX_ANSWER_TOKENS, top: int = 1) -> list[list[SpanGuess]]:
+               max_tokens: int = MAX_ANSWER_TOKENS, top: int = 1,
+               breaks: Sequence[np.ndarray] | None = None, slack: float = np.inf) -> list[list[SpanGuess]]:
     """The ``top`` best spans of each window (start ≤ end, at most ``max_tokens`` long).
 
     Every admissible (start, end) pair is scored as start logit + end logit, as in
     DrQA's and BERT's decoders; the window's null score is the pair at ``<s>``.
+    ``breaks`` (:func:`clause_breaks` of each passage): spans within one clause are preferred
+    (a break at either edge is trimmed later and does not count); a window's best span that runs
+    past a break stays only when it scores more than ``slack`` above the best within one clause.
     """
     out: list[list[SpanGuess]] = []
     for i in range(len(start_logits)):
@@ -111,6 +129,13 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, windows: Window
         n = len(s)
         band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), k=max_tokens)
         pair = np.where(band, pair, -np.inf)
+        if breaks is not None:
+            c = breaks[int(windows.passage_of[i])]
+            first = c[np.clip(windows.offsets[i, :, 0] + 1, 0, len(c) - 1)]  # breaks before the span's 2nd char
+            last = c[np.clip(windows.offsets[i, :, 1] - 1, 0, len(c) - 1)]  # ... before its last char
+            within = np.where((last[None, :] - first[:, None]) <= 0, pair, -np.inf)
+            if within.max() >= pair.max() - slack:
+                pair = within
         flat = np.argsort(pair, axis=None)[::-1][:top]
         null = float(start_logits[i][0] + end_logits[i][0])
         guesses = []

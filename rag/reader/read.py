@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.reader.features import SpanGuess, best_spans, encode_windows
+from rag.reader.features import SpanGuess, best_spans, clause_breaks, encode_windows
 from rag.reader.model import SpanReader, load_span_reader
 from rag.text import simplified_aligned
 
@@ -47,9 +47,12 @@ class Reader:
                 model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {torch.nn.Linear: qconfig},
                                                                        dtype=torch.qint8)
 
-    def read(self, question: str, passages: Sequence[str], *, top: int = 3, bf16: bool = False) -> list[SpanGuess]:
+    def read(self, question: str, passages: Sequence[str], *, top: int = 3, bf16: bool = False,
+             one_clause: bool = False, slack: float = float("inf")) -> list[SpanGuess]:
         """Up to ``top`` spans per window of each passage, best first across all; ``bf16``: matrix
-        products in bfloat16 where the CPU does them natively (about 2x faster, same spans).
+        products in bfloat16 where the CPU does them natively (about 2x faster, same spans);
+        ``one_clause``: spans that do not run past a comma, semicolon or full stop, unless one that
+        does scores more than ``slack`` logits above them.
 
         ``SpanGuess.passage`` indexes ``passages``; ``start``/``end`` are offsets into it.
         """
@@ -64,7 +67,8 @@ class Reader:
         w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
                            max_len=st.max_len, stride=st.stride)
         s, e = self.model.predict(w.input_ids, w.attention_mask, bf16=bf16)
-        guesses = [g for per_window in best_spans(s, e, w, top=top) for g in per_window]
+        breaks = [clause_breaks(p) for p in passages] if one_clause else None
+        guesses = [g for per_window in best_spans(s, e, w, top=top, breaks=breaks, slack=slack) for g in per_window]
         return sorted(guesses, key=lambda g: -g.score)
 
 
