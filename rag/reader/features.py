@@ -7,8 +7,8 @@ keeps its character offsets into the passage, so a predicted token span maps bac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,7 +134,7 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, windows: Window
             first = c[np.clip(windows.offsets[i, :, 0] + 1, 0, len(c) - 1)]  # breaks before the span's 2nd char
             last = c[np.clip(windows.offsets[i, :, 1] - 1, 0, len(c) - 1)]  # ... before its last char
             within = np.where((last[None, :] - first[:, None]) <= 0, pair, -np.inf)
-            if within.max() >= pair.max() - slack:
+            if np.isfinite(within.max()) and within.max() >= pair.max() - slack:
                 pair = within
         flat = np.argsort(pair, axis=None)[::-1][:top]
         null = float(start_logits[i][0] + end_logits[i][0])
