@@ -308,14 +308,13 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
 # A person, a date or a quantity is read within one clause: the reader alone runs on past the
 # comma (1991年10月，波赫國會通過了主權宣言 for 於西元幾年所宣布). docs/experiments.md, "One clause".
 # Not when the question asks for several (分别, 哪些, 哪几): the answer is then a list of clauses.
-_ONE_CLAUSE = True
 _ONE_CLAUSE_KINDS = ("who", "when", "number")
 _CLAUSE_SLACK = 1.0  # logits: a span past the comma stays when the reader is this much surer of it
 _SEVERAL = re.compile("分别|哪些|哪几|各自")
 
 
 def _one_clause(question: str) -> bool:
-    return _ONE_CLAUSE and question_kind(question) in _ONE_CLAUSE_KINDS and not _SEVERAL.search(fold(question))
+    return question_kind(question) in _ONE_CLAUSE_KINDS and not _SEVERAL.search(fold(question))
 
 
 _REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
