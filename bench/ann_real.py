@@ -50,9 +50,9 @@ def _recall(index, vectors: np.ndarray, queries: np.ndarray, nprobe: int, skip_s
     _, found = index.search(queries, 101)
     exact = np.argsort(-(vectors @ queries.T), axis=0)[:11].T
     hits = []
-    for row, want in zip(found, exact):
+    for query, row, want in zip(queries, found, exact):
         ids = row[row >= 0]
-        top = ids[np.argsort(-(vectors[ids] @ queries[len(hits)]))[:11]]
+        top = ids[np.argsort(-(vectors[ids] @ query))[:11]]
         if skip_self:  # a passage finds itself first: compare the next ten
             want, top = want[1:], top[1:]
         hits.append(len(set(top[:10].tolist()) & set(want[:10].tolist())) / 10)
