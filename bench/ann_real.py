@@ -6,7 +6,7 @@
 sentence vectors plus noise). This script asks the same question of real e5 vectors: every distinct
 sentence (8-160 characters) and 150-character passage of the provided training and evaluation files and
 the seeds (about 54,500 texts, embedded once and kept in ``--work``: about 25 minutes on 2 cores), indexed
-as the files backend indexes a large archive (IVF-SQ8, inner product), with lists of the size the 1M index
+as the files backend indexes a large archive (``rag.dense.train_approximate``: IVF-SQ8, inner product), with lists of the size the 1M index
 has (about 272 vectors each), so the share of lists probed matches. For each share it prints recall@10 of
 real questions (100 candidates rescored exactly, as retrieval does), of passages used as queries (a
 symmetric search), and of the same number of generated vectors made as ``bench/scale.py`` makes them
@@ -60,14 +60,12 @@ def _recall(index, vectors: np.ndarray, queries: np.ndarray, nprobe: int, skip_s
 
 
 def _ivf(vectors: np.ndarray, nlist: int):
-    import faiss
+    """The approximate index as a build makes it (:func:`rag.dense.train_approximate`), holding ``vectors``."""
+    from rag.dense import train_approximate
 
-    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], nlist,
-                                          faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-    index.cp.seed = 13
-    index.train(vectors)
-    index.add(vectors)
-    return index
+    ann = train_approximate(vectors, nlist=nlist, nprobe=1)
+    ann.add(vectors, 0)
+    return ann.index
 
 
 def main() -> None:
