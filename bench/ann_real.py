@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import SHARED, _pool  # noqa: E402
+from scale import SHARED, _pool, perturbed_sum  # noqa: E402
 
 SHARES = (128 / 4349, 256 / 4349, 512 / 4349, 0.24, 0.5)  # the 1M index's 128/256/512 of 4,349 lists, then more
 
@@ -98,9 +98,7 @@ def main() -> None:
         rng = np.random.default_rng(5)
         generated = np.zeros_like(vectors)
         for i in range(len(vectors)):
-            v = pool[rng.choice(len(pool), rng.integers(2, 4), replace=False)].sum(0)
-            v = v / np.linalg.norm(v) + rng.normal(0, 0.01, v.shape[0]).astype(np.float32)
-            generated[i] = v / np.linalg.norm(v)
+            generated[i] = perturbed_sum(pool[rng.choice(len(pool), rng.integers(2, 4), replace=False)], rng)
 
     nlist = max(16, round(len(vectors) / 272))
     real = _ivf(vectors, nlist)

@@ -81,6 +81,14 @@ def _sentence_vectors(sentences: list[str], work: Path) -> np.ndarray:
     return vecs
 
 
+def perturbed_sum(parts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A generated passage's vector: the normalised sum of its sentences' real vectors (rows of ``parts``)
+    plus Gaussian noise of 0.01 per dimension, normalised again."""
+    v = parts.sum(axis=0) if len(parts) else np.zeros(parts.shape[1], np.float32)
+    v = v / (np.linalg.norm(v) or 1.0) + rng.normal(0, 0.01, parts.shape[1]).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
 class PoolEncoder:
     """The real encoder for questions; passages get the sum of their pool sentences' real vectors."""
 
@@ -100,10 +108,7 @@ class PoolEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             ids = [self.table[t[s:e]] for s, e in split_sentences(t) if t[s:e] in self.table]
-            v = self.vectors[ids].sum(axis=0) if ids else np.zeros(self.dim, np.float32)
-            rng = np.random.default_rng(zlib.crc32(t.encode('utf-8')))
-            v = v / (np.linalg.norm(v) or 1.0) + rng.normal(0, 0.01, self.dim).astype(np.float32)
-            out[i] = v / np.linalg.norm(v)
+            out[i] = perturbed_sum(self.vectors[ids], np.random.default_rng(zlib.crc32(t.encode('utf-8'))))
             if progress and i % 4096 == 0:
                 progress(i, len(texts))
         return out
