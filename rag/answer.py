@@ -24,7 +24,7 @@ from rag.reader import Reader
 from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
-from rag.text import fold, query_terms, split_sentences, terms
+from rag.text import fold, load_jieba, query_terms, split_sentences, terms
 
 __all__ = ["answer_question", "rank_sentences", "term_coverage"]
 
@@ -98,7 +98,7 @@ def _fits(kind: str | None, where: bool, text: str, question: str) -> bool:
     if kind in TYPED:
         return bool(TYPED[kind].search(fold(text)))
     if kind == "who":
-        import jieba.posseg
+        jieba = load_jieba()
 
         return any(f.startswith("nr") and len(w) >= 2 and w not in question for w, f in jieba.posseg.cut(text))
     return False
@@ -200,7 +200,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                                                                                         repeat)))
         if not cands:
             return Answer(question=question, found=False, text="", related=related,
-                          message="The archive is empty: add files with `rag update`.")
+                          message="The archive is empty: add files with `rag update`.", reason="empty_archive")
         best = cands[0]
         start, end, short = _rules_quote(question, retriever.documents[best.doc_id], best, cands, pair_gap,
                                          pair_chars)
@@ -212,7 +212,8 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
              "evidence": features}
     if confidence < threshold:
         return Answer(question=question, found=False, text="", related=related, **parts,
-                      message="The archive does not seem to answer this question; the closest passages are listed.")
+                      message="The archive does not seem to answer this question; the closest passages are listed.",
+                      reason="not_answered")
     doc = retriever.documents[best.doc_id]
     chunk = retriever.chunks[best.passage.chunk_index]
     doc_id, chunk, shift = _in_original(retriever, scored, best.doc_id, chunk, start, end)

@@ -21,7 +21,7 @@ from typing import Literal
 
 from rag.about import asked_field
 from rag.records import Turn
-from rag.text import fold, query_terms, strip_question_words
+from rag.text import fold, load_jieba, query_terms, strip_question_words
 
 __all__ = ["Context", "resolve", "MORE", "REFERS"]
 
@@ -110,7 +110,7 @@ def _person(short: str) -> str:
     or the whole answer when it is short and untagged."""
     if not short:
         return ""
-    import jieba.posseg
+    jieba = load_jieba()
 
     for word in jieba.posseg.cut(short):
         if word.flag == "nr" and len(word.word) >= 2:

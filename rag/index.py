@@ -243,14 +243,16 @@ class Index:
         ``rag.conversation``.
         """
         if not question.strip():
-            return Answer(question=question, found=False, text="", message="Type a question.")
+            return Answer(question=question, found=False, text="", message="Type a question.",
+                          reason="empty_question")
         allowed = self._mask(date_from, date_to, sources, exclude)
         if not self._retriever.chunks.live.any():
             return Answer(question=question, found=False, text="",
-                          message="The archive is empty: add files with `rag update`.")
+                          message="The archive is empty: add files with `rag update`.", reason="empty_archive")
         if allowed is not None and not allowed.any():
             return Answer(question=question, found=False, text="",
-                          message="No article matches the date range or sources chosen; widen the filters.")
+                          message="No article matches the date range or sources chosen; widen the filters.",
+                          reason="no_match")
         turns: list[Turn] = []
         for item in list(history)[-_HISTORY_TURNS:]:
             if isinstance(item, Turn):

@@ -128,7 +128,8 @@ class Answer:
     """The reply to a question.
 
     When ``found`` is false, ``text`` is empty, ``citations`` is empty, ``message``
-    says why, and ``related`` holds the closest passages. ``confidence`` is the answer
+    says why (in English, for the API and the CLI), ``reason`` names that case for a page that
+    speaks another language (``NOT_FOUND_REASONS``), and ``related`` holds the closest passages. ``confidence`` is the answer
     stage's scorer applied to ``evidence`` (the values named by ``rag.confidence.FEATURES``:
     term coverage, cosines, retrieval score, the reader's margin); ``rules_confidence`` is
     the part without the reader, ``reader_margin`` the reader's best span's score over
@@ -146,6 +147,12 @@ class Answer:
     rules_confidence: float = 0.0
     reader_margin: float | None = None
     evidence: tuple[float, ...] = ()
+    reason: str = ""
+
+
+# Why an answer was not found (``Answer.reason``): each case has its words in every page language
+# (ui/i18n.py, keys ``reason_<name>``).
+NOT_FOUND_REASONS = ("empty_question", "empty_archive", "no_match", "not_answered")
 
 
 @dataclass(frozen=True)

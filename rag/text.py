@@ -17,6 +17,7 @@ __all__ = [
     "query_terms",
     "strip_question_words",
     "is_cjk",
+    "load_jieba",
 ]
 
 # Sentence ends: Chinese and Western full stops, question and exclamation marks,
@@ -39,6 +40,26 @@ _QUESTION_WORDS = sorted(
 # they match no article words that matter. 其他 keeps its 他.
 _PRONOUNS = r"(?<!其)(?:他们|她们|它们|他|她|它)"
 _QW_RE = re.compile("|".join(map(re.escape, _QUESTION_WORDS)) + "|" + _PRONOUNS)
+
+
+@lru_cache(maxsize=1)
+def load_jieba():
+    """jieba with its tagger (``jieba.posseg``), its dictionary loaded once.
+
+    jieba hands its start-up notes to a stderr handler of its own and also to the root logger, so
+    an application logging at DEBUG saw each twice; its own handler goes, and the application's
+    logging configuration decides alone (a library prints nothing).
+    """
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    for handler in list(jieba.default_logger.handlers):
+        if isinstance(handler, logging.StreamHandler):
+            jieba.default_logger.removeHandler(handler)
+    jieba.initialize()
+    return jieba
 
 
 @lru_cache(maxsize=1)

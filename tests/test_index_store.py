@@ -140,7 +140,7 @@ def test_dates_must_be_iso_and_empty_filters_say_so(seed_index):
         with pytest.raises(rag.RagError, match="YYYY-MM-DD"):
             seed_index.ask("巡视工作的根本任务是什么？", date_to=bad)
     none = seed_index.ask("巡视工作的根本任务是什么？", date_from="1990-01-01", date_to="1990-12-31")
-    assert not none.found and "filters" in none.message and "empty" not in none.message
+    assert not none.found and "filters" in none.message and "empty" not in none.message and none.reason == "no_match"
     assert seed_index.search("巡视", date_from="1990-01-01", date_to="1990-12-31") == []
 
 

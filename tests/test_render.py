@@ -49,6 +49,19 @@ def test_not_found_answer_offers_related_passages():
     assert "Not in the archive" in html and "&lt;i&gt;近似" in html
 
 
+def test_not_found_reason_speaks_the_pages_language():
+    from rag.records import NOT_FOUND_REASONS
+
+    english = "The archive does not seem to answer this question; the closest passages are listed."
+    answer = Answer(question="q", found=False, text="", message=english, reason="not_answered")
+    assert "档案似乎没有回答这个问题" in render_answer(answer) and english not in render_answer(answer)
+    assert "檔案似乎沒有回答這個問題" in render_answer(answer, lang="zh-TW")
+    assert english in render_answer(answer, lang="en")
+    for reason in NOT_FOUND_REASONS:  # every reason the library gives has the page's words
+        html = render_answer(Answer(question="q", found=False, text="", message="x", reason=reason))
+        assert "x</div>" not in html
+
+
 def test_short_answer_is_emphasised_inside_the_quote():
     c = _citation()
     answer = Answer(question="q", found=True, text=c.sentence, citations=(c,),

@@ -92,7 +92,8 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
     """The chat reply: the quote (short answer in bold), then the citation cards (``cards=False``:
     the quote alone, shown while the cards are made)."""
     if not answer.found:
-        return (f'<div class="rag-notfound"><b>{t("not_found", lang)}</b> {escape(answer.message)}</div>'
+        why = t(f"reason_{answer.reason}", lang) if answer.reason else answer.message  # the page's language
+        return (f'<div class="rag-notfound"><b>{t("not_found", lang)}</b> {escape(why)}</div>'
                 + render_related(answer.related, lang))
     articles = articles or {}
     quote = escape(answer.text)

@@ -54,7 +54,7 @@ from rag.span.phrases import (
     nation_word,
 )
 from rag.span.typed import TYPED, typed_span
-from rag.text import fold_aligned
+from rag.text import fold_aligned, load_jieba
 
 __all__ = ["TYPED", "question_kind", "short_answer", "warm_up"]
 
@@ -78,10 +78,8 @@ _MAX_SHORT = 100  # characters: no short answer is longer
 
 def warm_up() -> None:
     """Load jieba's dictionary and its tagger now rather than on the first question."""
-    import jieba
-    import jieba.posseg
+    jieba = load_jieba()
 
-    jieba.initialize()
     jieba.posseg.lcut("检察机关")
 
 

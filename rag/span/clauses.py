@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import strip_question_words
+from rag.text import load_jieba, strip_question_words
 
 _OPEN, _CLOSE = "（(《「『“【〈[", "）)》」』”】〉]"
 _CLAUSE_END = "，,；;：:。！？!?\n"
@@ -212,7 +212,7 @@ def drop_restated(s: str, a: int, b: int, q: str) -> tuple[int, int]:
     """A clause without the words at its end that only restate the question:
     经济发展则可通过减贫而降低自杀率 -> 经济发展 for 可通过减贫而降低自杀率的方法为哪一种.
     (Dropping a restated start as well cost CMRC, whose answers keep their subject.)"""
-    import jieba
+    jieba = load_jieba()
 
     words = list(jieba.cut(s[a:b]))
     j = len(words)

@@ -11,7 +11,7 @@ import re
 
 from rag.span.clauses import FILLER
 from rag.span.typed import DATE
-from rag.text import strip_question_words
+from rag.text import load_jieba, strip_question_words
 
 LIST_HINT = re.compile(r"(?:和|与|及|跟|同|、|或)(?:哪|什么|谁|何)|还有|另一|另外一|除了|(?:和|与|及)$")
 _CONJ = frozenset(["和", "与", "及", "以及", "或", "或者", "跟", "同", "、"])
@@ -43,7 +43,7 @@ _ORG_HEADS = _words("公司 机构 单位 组织 政府 军队 部队 政党 学
 def head_words(q: str, start: int, after: int) -> list[str]:
     """The noun a which-question asks for: 哪一座山脉 -> [山脉], 什么制度 -> [制度],
     哪一条位处长江中游左岸的河流 -> [河流], 核心都市是哪一个 -> [都市]; [] when none."""
-    import jieba.posseg
+    jieba = load_jieba()
 
     measured = q[start:after].startswith("哪") and _MEASURE.match(q[after:]) is not None
     rest = _MEASURE.sub("", q[after : after + 24], count=1)
@@ -84,7 +84,7 @@ def _measured_head(q: str, start: int, words: list[tuple[str, str]]) -> list[str
 
 def equated_noun(q: str, end: int) -> list[str]:
     """The noun just before ``end`` (where 是/为 starts): 核心都市是… -> [都市]."""
-    import jieba.posseg
+    jieba = load_jieba()
 
     before = [tuple(p) for p in jieba.posseg.cut(q[max(0, end - 12) : end])]
     if before and before[-1][1].startswith("n"):
@@ -103,7 +103,7 @@ def nation_word(s: str, q: str, people: bool) -> tuple[int, int] | None:
     """The country (or, when ``people``, the people: 芬兰民族, 羌族) that a 哪国/哪一民族 question asks
     for: a place name jieba tags ns, or a word ending in 族, that the question does not name;
     one ending in 国 / 族 first, then the one nearest the question's other words."""
-    import jieba.posseg
+    jieba = load_jieba()
 
     hits = question_hits(s, q)
     words = [tuple(p) for p in jieba.posseg.cut(s)]
@@ -139,7 +139,7 @@ def noun_phrases(s: str) -> list[tuple[int, int, str | None]]:
     """Noun phrases of folded sentence ``s`` with what they name (person / place / org / None):
     runs of nouns, names, numbers and Latin words; each name, place and organisation on
     its own as well (names joined across a middle dot); whole 《…》「…」“…” titles."""
-    import jieba.posseg
+    jieba = load_jieba()
 
     out: list[tuple[int, int, str | None]] = []
     words = [tuple(p) for p in jieba.posseg.cut(s)]
@@ -280,7 +280,7 @@ def best_phrase(
 def list_rest(s: str, q: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
     """In an enumeration of the sentence (A、B和C) of which the question names some
     items (除了A、B，还有哪一个), the item it does not name."""
-    import jieba.posseg
+    jieba = load_jieba()
 
     for a, b in clauses:
         words = [tuple(p) for p in jieba.posseg.cut(s[a:b])]
