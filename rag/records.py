@@ -8,6 +8,7 @@ the user sees quoted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 __all__ = [
     "Document",
@@ -21,6 +22,8 @@ __all__ = [
     "DocumentInfo",
     "DocumentList",
     "Turn",
+    "NOT_FOUND_REASONS",
+    "NotFoundReason",
 ]
 
 
@@ -123,6 +126,10 @@ class ShortAnswer:
     by: str = "rules"
 
 
+# Why an answer was not found (``Answer.reason``).
+NotFoundReason = Literal["empty_question", "empty_archive", "no_match", "not_answered"]
+
+
 @dataclass(frozen=True)
 class Answer:
     """The reply to a question.
@@ -147,12 +154,11 @@ class Answer:
     rules_confidence: float = 0.0
     reader_margin: float | None = None
     evidence: tuple[float, ...] = ()
-    reason: str = ""
+    reason: NotFoundReason | Literal[""] = ""
 
 
-# Why an answer was not found (``Answer.reason``): each case has its words in every page language
-# (ui/i18n.py, keys ``reason_<name>``).
-NOT_FOUND_REASONS = ("empty_question", "empty_archive", "no_match", "not_answered")
+# (ui/i18n.py has each case's words in every page language, keys ``reason_<name>``.)
+NOT_FOUND_REASONS: tuple[NotFoundReason, ...] = get_args(NotFoundReason)
 
 
 @dataclass(frozen=True)
