@@ -104,7 +104,7 @@ class Config:
     bm25_b: float = 0.75
     dense_weight: float = 0.4
     candidates: int = 100
-    answer_threshold: float = 0.065
+    answer_threshold: float = 0.14
     int8_queries: bool = True
     query_runtime: Literal["onnx", "torch"] = "onnx"
     int8_passages: bool = True

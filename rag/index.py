@@ -260,7 +260,7 @@ class Index:
     def candidates(self, question: str, *, date_from: str | None = None, date_to: str | None = None,
                    sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Candidate]:
         """Every candidate answer the producers propose for ``question``, with its features and the
-        scorer's probability, most probable first: what ``ask`` chose from, and why.
+        scorer's score and probability, best scored first: what ``ask`` chose from, and why.
 
         Example:
             >>> for c in index.candidates("巡视工作的根本任务是什么？")[:3]:      # doctest: +SKIP

@@ -217,13 +217,13 @@ def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, mo
     monkeypatch.setattr(retriever, "score_passages", spy)
     reading = []
     reader = type(seed_index._reader)
-    read = reader.read
+    read = reader.reading
 
     def spy_read(self, *args, **kwargs):  # the reader keeps every thread: two read its windows faster
         reading.append(torch.get_num_threads())
         return read(self, *args, **kwargs)
 
-    monkeypatch.setattr(reader, "read", spy_read)
+    monkeypatch.setattr(reader, "reading", spy_read)
     embedding = []
     encoder = seed_index._retriever.encoder
     encode_queries = encoder.encode_queries

@@ -33,6 +33,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,39 @@ def collect(work: Path, script: str, n_squad: int, say=print) -> Path:
     return out
 
 
+def collect_foreign(work: Path, script: str, folder: Path, n_questions: int, leave_out: Sequence[str] = (),
+                    say=print) -> Path:
+    """Ask ``n_questions`` training questions of an index of other text (``folder``: an archive none of
+    them is about, less the files in ``leave_out``) and append their candidates to
+    ``work/rows-foreign-SCRIPT.jsonl`` as questions the archive does not answer. Without these the
+    scorer only ever saw archives about the question's subject, and answered a question about the
+    weather on Mars from a county's discipline report."""
+    import rag
+
+    convert = to_traditional() if script == "traditional" else (lambda s: s)
+    config = rag.Config(scorer=str(_neutral_scorer(work / "neutral-scorer.json")), answer_threshold=0.0)
+    index = rag.open_index(folder, config=config)
+    out = work / f"rows-foreign-{script}.jsonl"
+    done = {r["qid"] for r in _rows(out)}
+    qs = training_questions(n_questions)
+    qs = random.Random(29).sample(qs, min(n_questions, len(qs)))
+    t = time.perf_counter()
+    with out.open("a", encoding="utf-8") as f:
+        for i, q in enumerate(qs):
+            if q.qid in done:
+                continue
+            found = index.candidates(convert(q.question), exclude=leave_out)
+            rows = [{"f": [round(c.features[n], 5) for n in FEATURES],
+                     "y": _target(c.text, c.short, q.answers), "by": c.producers[0]} for c in found]
+            f.write(json.dumps({"qid": q.qid, "context": q.context, "source": q.source, "answerable": 0,
+                                "foreign": True, "kind": _kind(index, convert(q.question)), "candidates": rows},
+                               ensure_ascii=False) + "\n")
+            if i % 200 == 199:
+                f.flush()
+                say(f"foreign {script}: {i + 1}/{len(qs)} questions in {time.perf_counter() - t:.0f} s")
+    return out
+
+
 def _kind(index, question: str) -> str:
     from rag.answer.question import analyse
 
@@ -161,9 +195,10 @@ def _rows(path: Path) -> list[dict]:
 def _load(work: Path) -> list[dict]:
     rows = []
     for script in ("simplified", "traditional"):
-        for r in _rows(work / f"rows-{script}.jsonl"):
-            r["script"] = script
-            rows.append(r)
+        for name in (f"rows-{script}.jsonl", f"rows-foreign-{script}.jsonl"):
+            for r in _rows(work / name):
+                r["script"] = script
+                rows.append(r)
     return rows
 
 
@@ -180,6 +215,7 @@ def _design(questions_: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 TREE_SETTINGS = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40,
                  "random_state": 13}
+NEWS = Path("../shared/news/crud_news_2023.jsonl.gz")
 RIGHT = 0.5  # a chosen candidate with at least this F1 counts as right for the head
 
 
@@ -225,6 +261,7 @@ def _chosen(questions_: list[dict], scores: np.ndarray, groups: np.ndarray, x: n
 def figures(questions_: list[dict], prob: np.ndarray, target: np.ndarray, by: list[str], answered: float) -> dict:
     """The threshold answering ``answered`` of the answerable questions, and what it does, per script."""
     ok = np.array([q["answerable"] == 1 for q in questions_])
+    foreign = np.array([bool(q.get("foreign")) for q in questions_])
     pos = np.sort(prob[ok])
     threshold = float(pos[int(np.floor((1 - answered) * len(pos)))]) if len(pos) else 0.0
     out = {"threshold": round(threshold, 4)}
@@ -239,12 +276,19 @@ def figures(questions_: list[dict], prob: np.ndarray, target: np.ndarray, by: li
                                                      for q, s_, o in zip(questions_, sel, ok) if s_ and o])), 4),
             "answered": round(float((prob[sel & ok] >= threshold).mean()), 4),
             "false_answers": round(float((prob[sel & ~ok] >= threshold).mean()), 4) if (sel & ~ok).any() else None,
+            # of those: the question's paragraph left out of its archive / asked of the news archive
+            "false_answers_left_out": _share(prob >= threshold, sel & ~ok & ~foreign),
+            "false_answers_foreign": _share(prob >= threshold, sel & foreign),
             "by": dict(Counter(b for b, s_, o in zip(by, sel, ok) if s_ and o).most_common()),
         }
     return out
 
 
-def fit(work: Path, *, c: float = 1.0, folds: int = 5, answered: float = 0.97, seed: int = 13,
+def _share(hit: np.ndarray, sel: np.ndarray) -> float | None:
+    return round(float(hit[sel].mean()), 4) if sel.any() else None
+
+
+def fit(work: Path, *, c: float = 1.0, head_target: str = "answerable", folds: int = 5, answered: float = 0.97, seed: int = 13,
         settings: dict | None = None) -> tuple[Scorer, dict]:
     """Trees on every candidate row; the head on each question's chosen candidate as scored by trees
     that never saw its article (out of fold); cross-validated figures by article."""
@@ -262,7 +306,8 @@ def fit(work: Path, *, c: float = 1.0, folds: int = 5, answered: float = 0.97, s
         rows = (q_fold == k)[g]
         scores[rows] = _fit_trees(x[~rows], y[~rows], settings).predict(x[rows])
     h, target, by = _chosen(qs, scores, g, x)
-    right = (target >= RIGHT).astype(int)
+    right = (target >= RIGHT) | (np.array([q["answerable"] == 1 for q in qs]) if head_target == "answerable" else False)
+    right = right.astype(int)
     prob = np.zeros(len(qs))
     for k in range(folds):
         test = q_fold == k
@@ -271,7 +316,7 @@ def fit(work: Path, *, c: float = 1.0, folds: int = 5, answered: float = 0.97, s
     cv = figures(qs, prob, target, by, answered)
     model = Scorer(_fit_trees(x, y, settings), _fit_head(h, right, c))
     return model, {"cross_validated": cv, "threshold": cv["threshold"], "rows": int(len(y)),
-                   "questions": len(qs), "head_c": c, "folds": folds, "trees": settings, "right_f1": RIGHT}
+                   "questions": len(qs), "head_c": c, "head_target": head_target, "folds": folds, "trees": settings, "right_f1": RIGHT}
 
 
 def _hash(path: Path) -> str:
@@ -282,17 +327,34 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/rag-answer-fit"))
     ap.add_argument("--collect", choices=("simplified", "traditional"))
+    ap.add_argument("--foreign", type=Path, metavar="INDEX",
+                    help="with --collect: ask the training questions of this index of other text instead")
+    ap.add_argument("--foreign-questions", type=int, default=1500)
+    ap.add_argument("--leave-out", default="", metavar="GLOB", help="files of the --foreign index not to read")
     ap.add_argument("--questions", type=int, default=2000, help="squad2_zh questions sampled (of 3,991)")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the head's logistic regression")
     ap.add_argument("--answered", type=float, default=0.97, help="share of answerable questions the threshold answers")
+    ap.add_argument("--head-target", choices=("right", "answerable"), default="answerable",
+                    help="what the head learns: the chosen span is right (F1 >= 0.5), or the archive answers the question")
     ap.add_argument("--out", type=Path, default=SHIPPED)
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.collect and args.foreign:
+        import glob
+
+        collect_foreign(args.work, args.collect, args.foreign, args.foreign_questions,
+                        sorted(glob.glob(args.leave_out)) if args.leave_out else (), say=lambda m: print(m, flush=True))
+        return
     if args.collect:
         collect(args.work, args.collect, args.questions, say=lambda m: print(m, flush=True))
         return
     t = time.perf_counter()
-    model, record = fit(args.work, c=args.c, answered=args.answered)
+    model, record = fit(args.work, c=args.c, answered=args.answered, head_target=args.head_target)
+    if any((args.work / f"rows-foreign-{s}.jsonl").exists() for s in ("simplified", "traditional")):
+        record["foreign_archive"] = {  # the text the --foreign rows were asked of (no questions of its own)
+            "file": NEWS.name, "sha256": _hash(NEWS) if NEWS.exists() else None,
+            "attribution": "CRUD-RAG (IAAR-Shanghai/CRUD_RAG, data/80000_docs), Apache-2.0",
+            "command": "python -m rag.answer.fit --collect SCRIPT --foreign NEWS_INDEX --leave-out 'CONTEXTS/*'"}
     record.update(data={f.name: _hash(f) for f in TRAIN_FILES}, features=list(FEATURES),
                   squad_questions=args.questions, seconds=round(time.perf_counter() - t, 1),
                   command="python -m rag.answer.fit --collect simplified; --collect traditional; then without --collect")
