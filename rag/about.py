@@ -99,4 +99,4 @@ def answer_about(question: str, field: str, doc: Document, hit: Hit, *, confiden
                         score=hit.score, also_published=hit.also_published, site=doc.site, field=field)
     return Answer(question=question, found=True, text=line, citations=(citation,),
                   short=ShortAnswer(text=line[a:b], start=a, end=b, by="metadata"),
-                  confidence=confidence)
+                  confidence=confidence, rules_confidence=confidence)

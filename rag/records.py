@@ -116,9 +116,8 @@ class Citation:
 class ShortAnswer:
     """The span inside the quoted sentence that answers a when/who/how-many/what question.
 
-    ``by`` names the producer that found it (``rag.answer.producers``: ``"reader"``, ``"rules"``,
-    ``"typed"``, ``"names"``, ``"gap"``), or ``"metadata"`` (a question about the article; then the
-    offsets are into ``Answer.text``).
+    ``by`` names what found it: ``"reader"`` (the trained span reader), ``"rules"``, or
+    ``"metadata"`` (a question about the article; then the offsets are into ``Answer.text``).
     """
 
     text: str
@@ -138,10 +137,10 @@ class Answer:
     When ``found`` is false, ``text`` is empty, ``citations`` is empty, ``message``
     says why (in English, for the API and the CLI), ``reason`` names that case for a page that
     speaks another language (``NOT_FOUND_REASONS``), and ``related`` holds the closest passages. ``confidence`` is the answer
-    scorer's probability that the chosen candidate is right, computed from ``evidence`` (the
-    values named by ``rag.answer.features.FEATURES``: producers, the reader's span scores,
-    coverage of the question, retrieval score, the kind asked…); ``reader_margin`` the reader's
-    best span's score over "no answer here" in logits (None without a reader).
+    stage's scorer applied to ``evidence`` (the values named by ``rag.confidence.FEATURES``:
+    term coverage, cosines, retrieval score, the reader's margin); ``rules_confidence`` is
+    the part without the reader, ``reader_margin`` the reader's best span's score over
+    "no answer here" in logits (None without a reader).
     """
 
     question: str
@@ -152,6 +151,7 @@ class Answer:
     short: ShortAnswer | None = None
     confidence: float = 0.0
     message: str = ""
+    rules_confidence: float = 0.0
     reader_margin: float | None = None
     evidence: tuple[float, ...] = ()
     reason: NotFoundReason | Literal[""] = ""

@@ -192,18 +192,17 @@ class Retriever:
         return live & allowed[self.chunks.doc_ids]
 
     def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
-                   query_vector: QueryVector | None = None,
-                   terms: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                   query_vector: QueryVector | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Per-passage BM25 and cosine scores, and the mask of passages allowed by the filters."""
         if query_vector is None:
             query_vector = self.embed_query(question)
-        bm25 = self.lexical.scores(_terms(question, terms, extra_terms))
+        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
         cos = self.dense.scores(_resolved(query_vector))
         return bm25, cos, self._ok(allowed)
 
     def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
                        extra_terms: Sequence[str] = (), query_vector: QueryVector | None = None,
-                       remote_filter: str = "", terms: Sequence[str] | None = None) -> list[Scored]:
+                       remote_filter: str = "") -> list[Scored]:
         """All candidate passages for ``question``, best first.
 
         Args:
@@ -212,20 +211,19 @@ class Retriever:
             query_vector: the query's embedding, or a Future of it (:meth:`embed_query`); by
                 default the question's, computed while BM25 scores.
             remote_filter: the same filters as a Milvus expression (Milvus backend only).
-            terms: the question's lexical terms when the caller has them (``Question.terms``).
         """
         if not len(self.chunks) or not self.chunks.live.any():
             return []
         if self.remote is not None:
-            return self._in_order(self._score_remote(question, allowed, _terms(question, terms, extra_terms),
-                                                     query_vector, remote_filter))
-        return self._in_order(self._score(question, allowed, _terms(question, terms, extra_terms), query_vector))
+            return self._in_order(self._score_remote(question, allowed, extra_terms, query_vector, remote_filter))
+        return self._in_order(self._score(question, allowed, extra_terms, query_vector))
 
-    def _score_remote(self, question: str, allowed: np.ndarray | None, q_terms: list[str],
+    def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
                       query_vector: QueryVector | None, expr: str) -> list[Scored]:
         """Candidates and their scores from Milvus, fused here as the files backend fuses."""
         # Milvus needs the vector before anything else: embedded here, not on a worker thread
         query_vector = self.encoder.encode_queries([question])[0] if query_vector is None else _resolved(query_vector)
+        q_terms = query_terms(question) + list(extra_terms)
         slots, bm25, cos = self.remote.candidates(q_terms, question, query_vector, self.candidates, expr)
         keep = slots < len(self.chunks)  # rows an unfinished update wrote are not ours yet
         slots, bm25, cos = slots[keep], bm25[keep], cos[keep]
@@ -248,17 +246,19 @@ class Retriever:
 
         return sorted(scored, key=lambda s: (-s.score, path(int(rows[s.chunk_index, 0])), int(rows[s.chunk_index, 1])))
 
-    def _score(self, question: str, allowed: np.ndarray | None, q_terms: list[str],
+    def _score(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
                query_vector: QueryVector | None) -> list[Scored]:
         if query_vector is None:
             query_vector = self.embed_query(question)
         if self.dense.exact:
-            bm25, cos, ok = self.components(question, allowed=allowed, query_vector=query_vector, terms=q_terms)
+            bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms,
+                                            query_vector=query_vector)
             return fuse(bm25, cos, ok, weight=self.dense_weight, candidates=self.candidates)
         # large archive: BM25's best (while the query is embedded), and the approximate index's
         # nearest, rescored exactly
         near_soon = self._nearest_soon(query_vector, self.candidates * (1 if allowed is None else 4))
         ok = self._ok(allowed)
+        q_terms = query_terms(question) + list(extra_terms)
         top, top_bm25 = self.lexical.top_scored(q_terms, self.candidates, ok)
         query_vector = _resolved(query_vector)
         near = near_soon.result()
@@ -338,11 +338,6 @@ class Retriever:
                 if name not in names and name != (me.site or me.source):
                     names.append(name)
         return tuple(names)
-
-
-def _terms(question: str, terms: Sequence[str] | None, extra_terms: Sequence[str]) -> list[str]:
-    """The lexical query: the question's terms (given, or read from it) and the context's."""
-    return list(query_terms(question) if terms is None else terms) + list(extra_terms)
 
 
 def _resolved(query_vector: QueryVector) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer.passages import ASIDE as _ASIDE
+from rag.answer import _ASIDE
 from rag.conversation import resolve
 from rag.records import Turn
 from rag.span import short_answer
@@ -112,26 +112,31 @@ def test_a_question_about_the_article_is_not_what_a_followup_is_about():
     assert ctx.kind == "follow-up" and "讲座" in ctx.terms and ctx.query.startswith(story.question)
 
 
-def _question(text, idf=None):
-    from rag.answer.question import analyse
-
-    return analyse(text, idf=lambda ts: {t: (idf or {}).get(t, 1.0) for t in ts})
-
-
 def test_window_coverage_rewards_question_words_close_together():
-    from rag.answer.passages import coverage, window_coverage
-    from rag.text import fold, query_terms
+    from rag.answer import _coverage, _window_coverage
+    from rag.text import query_terms
 
-    q = _question("市检察院办理了多少件公益诉讼案件？")
-    close = fold("今年以来，市检察院办理公益诉讼案件56件，同比上升12%。")
-    spread = fold("市检察院召开会议，部署全年工作，要求各部门加强协作，依法办理各类案件，积极推进公益诉讼。")
+    q = query_terms("市检察院办理了多少件公益诉讼案件？")
+    idf = dict.fromkeys(q, 1.0)
+    close = "今年以来，市检察院办理公益诉讼案件56件，同比上升12%。"
+    spread = "市检察院召开会议，部署全年工作，要求各部门加强协作，依法办理各类案件，积极推进公益诉讼。"
     # the same words are present in both sentences ...
-    assert coverage(q, close) == pytest.approx(coverage(q, spread), abs=0.15)
+    assert _coverage(q, close, idf) == pytest.approx(_coverage(q, spread, idf), abs=0.15)
     # ... but only one says them together
-    assert window_coverage(q, close, 20) > window_coverage(q, spread, 20) + 0.2
+    assert _window_coverage(q, close, idf, 20) > _window_coverage(q, spread, idf, 20) + 0.2
     # title words are given: they count wherever the sentence is
     title = frozenset(query_terms("市检察院"))
-    assert window_coverage(q, spread, 20, title) > window_coverage(q, spread, 20)
+    assert _window_coverage(q, spread, idf, 20, title) > _window_coverage(q, spread, idf, 20)
+
+
+def _sentences(doc_text, scores):
+    """Candidates for each sentence of ``doc_text`` with the given scores, best first."""
+    from rag.answer import _Candidate
+    from rag.text import split_sentences
+
+    spans = split_sentences(doc_text)
+    cands = [_Candidate(0, s, e, None, 0.0, 0.0, score) for (s, e), score in zip(spans, scores, strict=True)]
+    return sorted(cands, key=lambda c: -c.score)
 
 
 def _doc(text):
@@ -140,15 +145,30 @@ def _doc(text):
     return Document(path="a.txt", title=None, date=None, source=None, author=None, url=None, text=text)
 
 
-def _quote(text, sentence, max_chars=None, choices=None):
-    from dataclasses import replace
+def test_a_close_runner_up_next_door_joins_the_quote():
+    from rag.answer import _pair_with_rival
 
-    from rag.answer.quote import CHOICES, grow
-    from rag.answer.tuning import TUNING
+    text = "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。湖泊随后逐年萎缩。"
+    doc = _doc(text)
+    # the second sentence restates the question; the first, almost as good, holds the year
+    cands = _sentences(text, [0.57, 0.66, 0.30])
+    start, end = _pair_with_rival(doc, cands[0], cands)
+    assert text[start:end] == "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。"
+    # a runner-up far behind, or not adjacent, leaves the best sentence alone
+    cands = _sentences(text, [0.40, 0.66, 0.30])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    cands = _sentences(text, [0.65, 0.30, 0.66])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    # pair_chars=0 (Config) quotes one sentence only
+    cands = _sentences(text, [0.57, 0.66, 0.30])
+    assert _pair_with_rival(doc, cands[0], cands, 0.1, 0) == (cands[0].start, cands[0].end)
+
+
+def _quote(text, sentence, **kw):
+    from rag.answer import _stand_alone
 
     start = text.index(sentence)
-    tuning = replace(TUNING, stand_alone_chars=max_chars) if max_chars else TUNING
-    a, b = grow(_doc(text), start, start + len(sentence), CHOICES if choices is None else choices, tuning)
+    a, b = _stand_alone(_doc(text), start, start + len(sentence), **kw)
     return text[a:b]
 
 
@@ -156,8 +176,6 @@ def test_a_quote_that_points_back_takes_in_the_sentence_before():
     text = "次磷酸可以将碘还原为氢碘酸。因此，次磷酸被列为第一类易制毒化学品。购买需要许可。"
     assert _quote(text, "因此，次磷酸被列为第一类易制毒化学品。") == (
         "次磷酸可以将碘还原为氢碘酸。因此，次磷酸被列为第一类易制毒化学品。")
-    # the choice can be turned off (Config.quote_choices)
-    assert _quote(text, "因此，次磷酸被列为第一类易制毒化学品。", choices=()) == "因此，次磷酸被列为第一类易制毒化学品。"
     # traditional script points back the same way (於是 folds to 于是)
     text = "他在決賽中受傷。於是，他正式結束運動生涯。"
     assert _quote(text, "於是，他正式結束運動生涯。") == text
@@ -177,15 +195,22 @@ def test_a_quote_that_only_introduces_takes_in_what_follows():
     assert _quote(text, "因此，案件质量明显提升。", max_chars=15) == "因此，案件质量明显提升。"
 
 
-def test_retired_settings_are_ignored_with_a_word_and_quote_choices_are_checked(caplog):
+def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
+    from rag.answer import _pair_with_rival
+
+    text = "会议听取了工作报告。" + "与会代表围绕检察工作高质量发展进行了深入讨论，" * 4 + "形成共识。"
+    doc = _doc(text)
+    cands = _sentences(text, [0.60, 0.62])
+    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+
+
+def test_pairing_settings_are_validated():
     from rag.config import Config
     from rag.errors import ConfigError
 
-    with caplog.at_level("WARNING"):
-        c = Config().replace(pair_gap=0.3, answer_threshold=0.4)
-    assert c.answer_threshold == 0.4 and "pair_gap" in caplog.text
-    with pytest.raises(ConfigError, match="'sideways' unknown"):
-        Config(quote_choices=("refers_back", "sideways"))
+    assert Config(pair_chars=0).pair_chars == 0
+    with pytest.raises(ConfigError, match="pair_gap=-0.1"):
+        Config(pair_gap=-0.1)
 
 
 def test_bracketed_asides_are_never_answer_sentences():
@@ -210,51 +235,57 @@ def test_a_date_does_not_answer_a_which_person_question():
 
 
 def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
-    from rag.answer.candidate import trim_span
+    from rag.answer import _trim_span
 
     text = "会议指出，\n“檢察信訪工作”是重要體現。《红楼梦》成书于清代。"
-    cut = lambda a, b: text[slice(*trim_span(text, a, b))]  # noqa: E731
+    cut = lambda a, b: text[slice(*_trim_span(text, a, b))]  # noqa: E731
     assert cut(4, 14) == "檢察信訪工作"
     assert cut(text.index("《"), text.index("》") + 1) == "《红楼梦》"
     assert cut(5, 5) == ""
     plain = '授予"基层检察院建设组织工作奖"和"先进集体"'
-    cut = lambda a, b: plain[slice(*trim_span(plain, a, b))]  # noqa: E731
+    cut = lambda a, b: plain[slice(*_trim_span(plain, a, b))]  # noqa: E731
     assert cut(2, 15) == "基层检察院建设组织工作奖"  # an opening straight quote without its close
     assert cut(2, 16) == "基层检察院建设组织工作奖"  # straight quotes around the whole answer
     assert cut(0, len(plain)) == plain  # two pairs: every quote has its partner
 
 
 def test_who_when_and_how_many_questions_are_read_within_one_clause():
-    assert _question("中央第七督导组组长是谁？").one_clause and _question("航班於何時開通?").one_clause
-    assert _question("修水縣境內的鳥類共有幾種?").one_clause
-    assert not _question("白河镇的特产是什么？").one_clause  # a what-question may be a clause or two
-    assert not _question("西班牙人的语言使用比例分别是多少？").one_clause  # several answers: a list of clauses
+    from rag.answer import _one_clause
+
+    assert _one_clause("中央第七督导组组长是谁？") and _one_clause("航班於何時開通?")
+    assert _one_clause("修水縣境內的鳥類共有幾種?")
+    assert not _one_clause("白河镇的特产是什么？")  # a what-question may be a clause or two
+    assert not _one_clause("西班牙人的语言使用比例分别是多少？")  # several answers: a list of clauses
 
 
-def _passages(texts, question, idf):
-    """Passages over one-sentence documents, as the answer stage reads them (no reader)."""
+def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_one():
+    """Two meetings: the reader is surer of the wrong one's date (a larger margin), but only the
+    other sentence names the 组织工作 the question asks about, and that coverage decides."""
     from types import SimpleNamespace
 
-    from rag.answer.passages import read
+    from rag.answer import _read
+    from rag.reader.features import SpanGuess
     from rag.records import Chunk
     from rag.retrieve import Scored
 
+    texts = ["8月22日，最高检召开党组会，研究部署信访工作。", "3月1日，最高检召开党组会，研究部署组织工作。"]
     docs = [_doc(t) for t in texts]
     chunks = [Chunk(i, 0, len(t), t) for i, t in enumerate(texts)]
-    retriever = SimpleNamespace(documents=docs, chunks=chunks)
-    return read(question, retriever, [Scored(i, 0.9, 0.5, 0.8) for i in range(len(texts))], None, 3)
-
-
-def test_the_date_whose_sentence_says_what_was_asked_has_the_better_evidence():
-    """Two meetings, two dates: only one sentence names the 组织工作 the question asks about, and
-    its coverage features say so (the scorer weighs them beside the reader's, which is absent here)."""
-    from rag.answer import candidates
-
     idf = {"组织": 3.0, "组织工作": 3.0, "党组会": 1.0, "召开": 0.5, "信访": 3.0}
-    q = _question("研究部署组织工作的党组会是哪天召开的？", idf)
-    texts = ["8月22日，最高检召开党组会，研究部署信访工作。", "3月1日，最高检召开党组会，研究部署组织工作。"]
-    found = candidates(q, _passages(texts, q, idf))
-    dates = {c.text: c for c in found if c.short and "typed" in c.producers}
-    assert set(dates) == {"8月22日", "3月1日"}
-    assert dates["3月1日"].features["sentence_coverage"] > dates["8月22日"].features["sentence_coverage"]
-    assert dates["3月1日"].features["window_coverage"] > dates["8月22日"].features["window_coverage"]
+    retriever = SimpleNamespace(documents=docs, chunks=chunks,
+                                lexical=SimpleNamespace(idf=lambda ts: {t: idf.get(t, 0.1) for t in ts}))
+
+    class Reader:
+        def __init__(self, margins):
+            self.margins = margins
+
+        def read(self, question, passages, *, top=1, bf16=False, **_):
+            return [SpanGuess(i, 0, p.index("日") + 1, m, 0.0) for i, (p, m) in enumerate(zip(passages, self.margins))]
+
+    scored = [Scored(0, 0.9, 0.5, 0.8), Scored(1, 0.9, 0.5, 0.8)]
+    question = "研究部署组织工作的党组会是哪天召开的？"
+    span = _read(question, (), retriever, scored, Reader([11.0, 9.0]), 2)
+    assert span.short.text == "3月1日" and span.margin == 9.0
+    # a much surer reader still wins: coverage is evidence, not a veto
+    span = _read(question, (), retriever, scored, Reader([20.0, 9.0]), 2)
+    assert span.short.text == "8月22日"

@@ -50,3 +50,16 @@ def test_run_file_on_tiny_corpus(tmp_path):
     assert out["tiny.json milvus-lite"]["R@1"] == default["R@1"]
 
 
+def test_reader_choices_scores_each_strategy_on_the_same_spans():
+    from reader_choices import score
+
+    # one question: passage 0's span is surer (margin) but its sentence misses the question's
+    # words; passage 1's sentence covers them and holds the gold answer
+    rows = [[{"passage": 0, "margin": 10.0, "prior": 0.9, "coverage": 0.3, "window": 0.1, "em": 0.0, "f1": 0.2,
+              "contains": False},
+             {"passage": 1, "margin": 8.0, "prior": 0.8, "coverage": 0.8, "window": 0.6, "em": 1.0, "f1": 1.0,
+              "contains": True}],
+            []]  # a question the reader found nothing for scores 0
+    assert score(rows, 1, 5.0, 8.0, 8.0) == (0.0, 0.1, 0.0)  # only passage 0 read
+    assert score(rows, 2, 5.0, 0.0, 0.0) == (0.0, 0.1, 0.0)  # margin + prior: passage 0
+    assert score(rows, 2, 5.0, 8.0, 8.0) == (0.5, 0.5, 0.5)  # coverage tips it to passage 1

@@ -127,7 +127,7 @@ def test_update_keeps_old_version_of_a_file_that_breaks(seeds_dir, tmp_path):
 
 def test_query_time_settings_apply_to_an_opened_index(seed_index):
     # every query-time setting passed to open_index is used; build-time ones stay as built
-    changes = {"answer_threshold": 0.9, "quote_choices": ("introduces",), "reader_passages": 2, "candidates": 7}
+    changes = {"answer_threshold": 0.9, "pair_chars": 0, "pair_gap": 0.3, "sentence_dense": True, "candidates": 7}
     opened = rag.open_index(seed_index.folder, config=rag.Config(chunk_chars=400, **changes))
     assert {k: getattr(opened.config, k) for k in changes} == changes
     assert opened.config.chunk_chars == seed_index.config.chunk_chars
@@ -217,13 +217,13 @@ def test_a_question_runs_on_one_thread_and_gives_the_threads_back(seed_index, mo
     monkeypatch.setattr(retriever, "score_passages", spy)
     reading = []
     reader = type(seed_index._reader)
-    read = reader.reading
+    read = reader.read
 
     def spy_read(self, *args, **kwargs):  # the reader keeps every thread: two read its windows faster
         reading.append(torch.get_num_threads())
         return read(self, *args, **kwargs)
 
-    monkeypatch.setattr(reader, "reading", spy_read)
+    monkeypatch.setattr(reader, "read", spy_read)
     embedding = []
     encoder = seed_index._retriever.encoder
     encode_queries = encoder.encode_queries

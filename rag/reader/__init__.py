@@ -7,6 +7,6 @@ question time; :mod:`rag.reader.train` trains it (``python -m rag.reader.train``
 """
 
 from rag.reader.features import SpanGuess
-from rag.reader.read import Reader, Reading, load_reader
+from rag.reader.read import Reader, load_reader
 
-__all__ = ["Reader", "Reading", "SpanGuess", "load_reader"]
+__all__ = ["Reader", "SpanGuess", "load_reader"]

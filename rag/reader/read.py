@@ -5,55 +5,20 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from rag.reader.features import MAX_ANSWER_TOKENS, SpanGuess, Windows, best_spans, clause_breaks, encode_windows
+from rag.reader.features import SpanGuess, best_spans, clause_breaks, encode_windows
 from rag.reader.model import SpanReader, load_span_reader
 from rag.text import simplified_aligned
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Reader", "Reading", "load_reader"]
+__all__ = ["Reader", "load_reader"]
 
 _MAX_QUESTION_CHARS = 64
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What the reader made of one question over some passages: token windows and their logits."""
-
-    passages: list[str]
-    windows: Windows
-    start_logits: np.ndarray
-    end_logits: np.ndarray
-
-    def spans(self, *, top: int = 3, one_clause: bool = False, slack: float = float("inf")) -> list[SpanGuess]:
-        """Up to ``top`` spans per window, best first across all (see :meth:`Reader.read`)."""
-        breaks = [clause_breaks(p) for p in self.passages] if one_clause else None
-        guesses = [g for per_window in best_spans(self.start_logits, self.end_logits, self.windows, top=top,
-                                                  breaks=breaks, slack=slack) for g in per_window]
-        return sorted(guesses, key=lambda g: -g.score)
-
-    def span_score(self, passage: int, start: int, end: int) -> tuple[float, float] | None:
-        """The reader's score for ``passages[passage][start:end]`` (start + end logit of the tokens
-        that hold its first and last character) and that window's "no answer" score, in the window
-        that scores it best; None when no window holds it or it is too long to be a span."""
-        best = None
-        for i in np.flatnonzero(self.windows.passage_of == passage):
-            off = self.windows.offsets[i]
-            ts = np.flatnonzero((off[:, 0] <= start) & (off[:, 1] > start))
-            te = np.flatnonzero((off[:, 0] < end) & (off[:, 1] >= end))
-            if not len(ts) or not len(te) or te[0] < ts[0] or te[0] - ts[0] >= MAX_ANSWER_TOKENS:
-                continue
-            score = float(self.start_logits[i, ts[0]] + self.end_logits[i, te[0]])
-            null = float(self.start_logits[i, 0] + self.end_logits[i, 0])
-            if best is None or score - null > best[0] - best[1]:
-                best = (score, null)
-        return best
 
 
 class Reader:
@@ -81,24 +46,6 @@ class Reader:
                 qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
                 model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {torch.nn.Linear: qconfig},
                                                                        dtype=torch.qint8)
-
-    def reading(self, question: str, passages: Sequence[str], *, bf16: bool = False,
-                simplified: bool = False) -> Reading | None:
-        """The reader's start and end logits over ``passages`` (None when there is nothing to read):
-        decode its best spans with :meth:`Reading.spans`, or ask it about any span with
-        :meth:`Reading.span_score`. ``simplified``: the question is already in simplified script."""
-        if not passages or not question.strip():
-            return None
-        question = question.strip()[-_MAX_QUESTION_CHARS:]
-        if self.simplify:  # same length, same offsets: the span maps back to the original text
-            passages = [simplified_aligned(p) for p in passages]
-            if not simplified:
-                question = simplified_aligned(question)
-        st = self.model.settings
-        w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
-                           max_len=st.max_len, stride=st.stride)
-        s, e = self.model.predict(w.input_ids, w.attention_mask, bf16=bf16)
-        return Reading(list(passages), w, np.asarray(s), np.asarray(e))
 
     def read(self, question: str, passages: Sequence[str], *, top: int = 3, bf16: bool = False,
              one_clause: bool = False, slack: float = float("inf")) -> list[SpanGuess]:

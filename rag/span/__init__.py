@@ -56,7 +56,7 @@ from rag.span.phrases import (
 from rag.span.typed import TYPED, typed_span
 from rag.text import fold_aligned, load_jieba
 
-__all__ = ["INTERROGATIVE", "TRAILING", "TYPED", "question_kind", "short_answer", "warm_up"]
+__all__ = ["TYPED", "question_kind", "short_answer", "warm_up"]
 
 _KINDS = [
     (
@@ -73,7 +73,6 @@ _KINDS = [
 ]
 _KIND_RE = dict(_KINDS[:-1])
 _TRAILING = _KINDS[-1][1]
-INTERROGATIVE, TRAILING = _KIND_RE, _TRAILING  # for the producers that anchor on the interrogative
 _MAX_SHORT = 100  # characters: no short answer is longer
 
 
@@ -99,14 +98,10 @@ def question_kind(question: str) -> str | None:
     return None
 
 
-def short_answer(question: str, sentence: str, offset: int, *, normalised: str | None = None,
-                 kind: str | None = None) -> ShortAnswer | None:
-    """The span of ``sentence`` that answers a when/who/how-many/why/what question.
-
-    ``normalised`` and ``kind``: the question as :class:`rag.answer.question.Question` already
-    read it (``Question.normalised``, ``Question.rule_kind``), so it is not read again."""
-    q = normalised if normalised is not None else _normalise(question)
-    kind = kind if normalised is not None else question_kind(q)
+def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
+    """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
+    q = _normalise(question)
+    kind = question_kind(q)
     if kind is None or not sentence.strip():
         return None
     s = fold_aligned(sentence)
