@@ -16,6 +16,8 @@ __all__ = [
     "Hit",
     "Citation",
     "ShortAnswer",
+    "DateRange",
+    "AnswerKind",
     "Answer",
     "Skipped",
     "BuildReport",
@@ -124,6 +126,35 @@ class ShortAnswer:
     start: int
     end: int
     by: str = "rules"
+    date: str | None = None
+    date_how: str = ""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The publication days a question's date words name (``rag.dates.read_dates``).
+
+    ``start``/``end`` are ISO days, inclusive (None: open on that side, as in 截至8月3日); ``text`` is
+    the words as typed and ``span`` their offsets in the question; ``relative`` is true when the words
+    are read against ``today`` (上个月, 近三个月) rather than written as calendar dates (2023年8月).
+    """
+
+    start: str | None
+    end: str | None
+    text: str
+    span: tuple[int, int] = (0, 0)
+    relative: bool = False
+    today: str = ""
+
+    def label(self) -> str:
+        """'published 2023-08-01 to 2023-08-31' (the page words it in its own language)."""
+        if self.start and self.end:
+            return f"published {self.start} to {self.end}"
+        return f"published from {self.start}" if self.start else f"published up to {self.end}"
+
+
+# What an answer is: one quoted sentence, or several articles gathered from the index.
+AnswerKind = Literal["sentence", "list", "count", "timeline"]
 
 
 # Why an answer was not found (``Answer.reason``).
@@ -141,6 +172,13 @@ class Answer:
     term coverage, cosines, retrieval score, the reader's margin); ``rules_confidence`` is
     the part without the reader, ``reader_margin`` the reader's best span's score over
     "no answer here" in logits (None without a reader).
+
+    ``kind`` says what the answer is: ``"sentence"`` (one quote, ``text`` and ``citations``), or
+    ``"list"`` / ``"count"`` / ``"timeline"`` (``rag.gather``): then ``items`` holds one citation per
+    story (reposts once), best first or in date order, ``total`` how many stories match (the count a
+    count question asks for) and ``counted`` what was counted, in words a reader can check.
+    ``dates`` is the publication range read from the question's date words (None: none read, or the
+    caller's date_from/date_to were used).
     """
 
     question: str
@@ -155,6 +193,11 @@ class Answer:
     reader_margin: float | None = None
     evidence: tuple[float, ...] = ()
     reason: NotFoundReason | Literal[""] = ""
+    kind: AnswerKind = "sentence"
+    items: tuple[Citation, ...] = ()
+    total: int = 0
+    counted: str = ""
+    dates: DateRange | None = None
 
 
 # (ui/i18n.py has each case's words in every page language, keys ``reason_<name>``.)
