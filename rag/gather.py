@@ -1,0 +1,233 @@
+"""Answers about many articles at once: lists, counts and timelines, gathered from the index itself.
+
+A question whose words ask for several reports (有哪些报道, 列出, 多少篇, 几批, 经过, 时间线; ``frame_of``)
+is not answered by one sentence of one article. Its subject (the question without its date words and
+frame words, cut into words by jieba) is looked up in every document of the publication range: a
+document matches when its title or text holds every subject word, in either script. Reposts of one
+story count once. Each story is cited by the sentence that holds most of the subject words (for a
+timeline, preferably a dated one, its date resolved against the publication day), so every item is a
+quote a reader can check, and a count says exactly what it counted.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.dates import ArticleDate, resolve_in_article
+from rag.records import Answer, Citation, DateRange, Document
+from rag.text import fold, load_jieba, simplified_aligned, split_sentences
+
+__all__ = ["Frame", "frame_of", "subject_words", "gather", "find_dates"]
+
+_REPORT = r"(?:报道|新闻|消息|文章|通报|稿件|资讯)"
+_COUNT = re.compile(rf"(?:多少|几)(?:篇|条|则|份)|{_REPORT}(?:一共|共|总共)?有?(?:多少|几)|"
+                    r"(?:发布|召开|举行|开展|通报|公布|出台|发生)了?(?:多少|几)(?:次|批|起|场|轮)|"
+                    r"(?:多少|几)(?:次|批|起|场|轮)(?:的)?(?:报道|通报|案例|典型案例)")
+_LIST = re.compile(rf"列出|列举|有哪些{_REPORT}|哪些{_REPORT}|(?:的|相关){_REPORT}(?:有哪些|都有什么|有什么)?\s*[?？]?\s*$")
+_WHICH = re.compile(r"哪些|有什么")
+_TIMELINE = re.compile(r"时间线|时间顺序|先后顺序|来龙去脉|始末|历程|(?:的|事件)经过|经过(?:是|如何|怎样|怎么样)|"
+                       r"进展(?:如何|怎样|怎么样|情况)?\s*[?？]?\s*$|脉络")
+# Words of the frame, not of the subject.
+_FRAME_WORDS = re.compile(rf"请|帮我|一下|列出|列举|关于|有关|相关|涉及|{_REPORT}|有哪些|哪些|都有什么|有什么|"
+                          r"一共|总共|共有|多少|几|篇|条|则|份|次|批|起|场|轮|是|怎样|怎么样|如何|吗|呢|了|的|"
+                          r"时间线|时间顺序|先后顺序|来龙去脉|始末|历程|经过|进展|情况|脉络|按|发布|发表|刊发|"
+                          r"这件事|此事|[?？!！。，,、\s]")
+
+_FUNCTION = set("有在和与及对中里上下等也都被把从向给为")
+
+# 8月27日, 2023年8月, 27日, 昨天, 当天, 次日, 上周五 (what resolve_in_article reads).
+_DATE_WORDS = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}[日号]|(?:19|20)\d\d年\d{1,2}月|(?:今年|去年)\d{1,2}月|"
+                         r"(?<![\d月第])\d{1,2}日|(?<![\d月第])\d{1,2}号(?![台线楼院])|昨天|昨日|前天|今天|今日|当天|当日|次日|翌日|"
+                         r"(?:上|本)?(?:周|星期)[一二三四五六日天]")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a many-articles question asks for: ``kind`` and the words that said so (``span``)."""
+
+    kind: str  # "list" | "count" | "timeline"
+    span: tuple[int, int]
+
+
+def frame_of(question: str, dates: DateRange | None = None) -> Frame | None:
+    """The kind of many-articles answer ``question`` asks for, or None for a one-sentence question.
+
+    >>> frame_of("去年8月关于巡视的报道有哪些？").kind
+    'list'
+    >>> frame_of("最高检今年发布了几批典型案例？").kind
+    'count'
+    >>> frame_of("杜苏芮台风的经过是怎样的？").kind
+    'timeline'
+    >>> frame_of("他获得了几次冠军？") is None
+    True
+    """
+    q = simplified_aligned(question)
+    for kind, pattern in (("count", _COUNT), ("timeline", _TIMELINE), ("list", _LIST)):
+        m = pattern.search(q)
+        if m:
+            return Frame(kind, m.span())
+    if dates is not None:  # 上个月哪些地方发生了暴雨？ : a date and a "which" asks for reports
+        m = _WHICH.search(q)
+        if m:
+            return Frame("list", m.span())
+    return None
+
+
+def subject_words(question: str, dates: DateRange | None = None) -> list[str]:
+    """The words a gathered article must hold: the question without its date and frame words.
+
+    >>> subject_words("去年8月关于巡视的报道有哪些？")
+    ['巡视']
+    >>> subject_words("最高检今年发布了几批典型案例？")
+    ['最高检', '典型', '案例']
+    """
+    q = simplified_aligned(question)
+    if dates is not None:
+        s, e = dates.span
+        q = q[:s] + " " + q[e:]
+    q = _FRAME_WORDS.sub(" ", fold(q))
+    words: list[str] = []
+    for piece in q.split():
+        cut = [w for w in load_jieba().lcut(piece) if w.strip()]
+        long = [w for w in cut if len(w) >= 2]
+        for w in long or ([piece] if piece and piece not in _FUNCTION else []):
+            if w not in words:
+                words.append(w)
+    return words
+
+
+@lru_cache(maxsize=4)
+def _converter(name: str):
+    import opencc
+
+    return opencc.OpenCC(name)
+
+
+def _variants(word: str) -> tuple[str, ...]:
+    """The word as written in simplified and in traditional (Taiwan, Hong Kong) characters."""
+    out = [word]
+    for name in ("s2t", "s2tw", "s2hk"):
+        v = _converter(name).convert(word)
+        if v not in out:
+            out.append(v)
+    return tuple(out)
+
+
+def _holds(text: str, variants: tuple[str, ...]) -> int:
+    return sum(text.count(v) for v in variants)
+
+
+def find_dates(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the date words in a sentence (27日晚 -> the span of 27日)."""
+    return [m.span() for m in _DATE_WORDS.finditer(simplified_aligned(sentence))]
+
+
+def _quote(doc: Document, words: Sequence[tuple[str, ...]], dated: bool) -> tuple[int, int, ArticleDate | None]:
+    """The sentence of ``doc`` holding most subject words (a dated one first when ``dated``)."""
+    best: tuple | None = None
+    for s, e in split_sentences(doc.text):
+        sentence = doc.text[s:e]
+        held = sum(1 for v in words if _holds(sentence, v))
+        if not held:
+            continue
+        when = None
+        if dated:
+            for a, b in find_dates(sentence):
+                when = resolve_in_article(doc.text, s + a, s + b, doc.date)
+                if when is not None:
+                    break
+        key = (held, when is not None, -s)
+        if best is None or key > best[0]:
+            best = (key, s, e, when)
+    if best is None:  # the words are in the title only: cite the first sentence
+        spans = split_sentences(doc.text)
+        s, e = spans[0] if spans else (0, len(doc.text))
+        return s, e, None
+    return best[1], best[2], best[3]
+
+
+def gather(question: str, frame: Frame, *, documents, retriever, allowed: np.ndarray | None,
+           dates: DateRange | None, limit: int, date_from: str | None = None, date_to: str | None = None) -> Answer:
+    """The list, count or timeline answer to ``question`` over the documents ``allowed`` (None: all)."""
+    words = subject_words(question, dates)
+    if not words:
+        return Answer(question=question, found=False, text="", kind=frame.kind, dates=dates, reason="not_answered",
+                      message="Say what the reports should be about (for example 关于巡视的报道有哪些).")
+    variants = [_variants(w) for w in words]
+    matched: set[int] | None = None
+    for vs in variants:
+        having: set[int] = set()
+        for v in vs:
+            having |= documents.containing(v)
+        matched = having if matched is None else matched & having
+        if not matched:
+            break
+    matched = {i for i in (matched or set()) if allowed is None or allowed[i]}
+    scored: list[tuple[float, str, int, Document]] = []
+    for i in matched:
+        doc = documents[i]
+        if doc is None:
+            continue
+        title = doc.title or ""
+        counts = [_holds(doc.text, vs) + _holds(title, vs) for vs in variants]
+        if not all(counts):  # the byte search also sees paths, links and metadata lines
+            continue
+        score = sum(math.log1p(c) for c in counts) + 1.5 * sum(1 for vs in variants if _holds(title, vs))
+        scored.append((score, doc.date or "", i, doc))
+    # One story per repost group: the copy the retriever cites stands for the group.
+    stories: dict[int, tuple[float, str, int, Document]] = {}
+    group_of = retriever.group_of
+    for row in scored:
+        key = group_of.get(row[2], row[2])
+        held = stories.get(key)
+        if held is None or (row[2] == key) or (held[2] != key and row[0] > held[0]):
+            stories[key] = row
+    rows = list(stories.values())
+    timeline = frame.kind == "timeline"
+    if timeline:
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        rows = rows[:max(limit * 3, limit)]  # the most relevant, then in date order
+    else:  # best first; among equals the latest report first
+        rows.sort(key=lambda r: r[1], reverse=True)
+        rows.sort(key=lambda r: -r[0])
+    items: list[Citation] = []
+    for score, _day, i, doc in (rows if timeline else rows[:limit]):
+        s, e, when = _quote(doc, variants, dated=timeline)
+        chunk = retriever.chunk_at(i, s)
+        ps, pe = (chunk.start, chunk.end) if chunk is not None else (s, e)
+        ps, pe = min(ps, s), max(pe, e)
+        items.append(Citation(path=doc.path, title=doc.title, date=doc.date,
+                              event_date=when.value if when else None, event_how=when.how if when else "",
+                              source=doc.source, url=doc.url, sentence=doc.text[s:e], start=s, end=e,
+                              passage=doc.text[ps:pe], passage_start=ps, passage_end=pe, score=round(score, 4),
+                              also_published=retriever.also_published(i), site=doc.site))
+    if timeline:
+        items.sort(key=lambda c: ((c.event_date or c.date or "9999")[:10], (c.date or "")[:10], c.path))
+        items = items[:limit]
+    total = len(stories)
+    where = _range_words(dates, date_from, date_to)
+    counted = (f"articles{where} whose title or text holds " + " + ".join(words) +
+               " (in either script; reposts of one story counted once)")
+    if not total:
+        return Answer(question=question, found=False, text="", kind=frame.kind, dates=dates, counted=counted,
+                      reason="no_match", total=0,
+                      message=f"No article{where} holds " + " + ".join(words) + "; widen the dates or change the words.")
+    text = f"{total} stor{'y' if total == 1 else 'ies'}: {counted}"
+    return Answer(question=question, found=True, text=text, citations=tuple(items[:1]), kind=frame.kind,
+                  items=tuple(items), total=total, counted=counted, dates=dates, confidence=1.0)
+
+
+def _range_words(dates: DateRange | None, date_from: str | None, date_to: str | None) -> str:
+    a, b = (dates.start, dates.end) if dates is not None else (date_from, date_to)
+    if a and b:
+        return f" published {a} to {b}"
+    if a:
+        return f" published from {a}"
+    if b:
+        return f" published up to {b}"
+    return ""
