@@ -172,25 +172,40 @@ def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of docu
 def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
         history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None,
         date_from: DateFromOpt = None, date_to: DateToOpt = None, source: SourceOpt = None,
-        local: LocalOpt = False) -> None:
-    """Answer QUESTION with a sentence quoted from the archive and its citation.
+        local: LocalOpt = False,
+        today: Annotated[Optional[str], typer.Option(help="Read 上个月, 去年 … against this day, YYYY-MM-DD "
+                                                         "(default: the machine's date; loads the index here).")] = None,
+        question_dates: Annotated[bool, typer.Option(help="Read date words in the question as a publication-date "
+                                                          "filter.")] = True) -> None:
+    """Answer QUESTION with a sentence quoted from the archive and its citation, or with a list, count or
+    timeline of articles when it asks for several reports (有哪些报道, 多少篇, 经过).
 
     When a `rag serve` of the same index runs on this machine, it answers (no model loading).
     """
-    url = _remote(index, local)
+    url = None if today else _remote(index, local)
     if url:
         from rag.remote import call
 
-        answer = _run(lambda: call(url, "ask", question, history or [], date_from or "", date_to or "", source or []))
+        answer = _run(lambda: call(url, "ask", question, history or [], date_from or "", date_to or "", source or [],
+                                   question_dates))
         typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
     else:
         import rag
 
-        idx = _run(lambda: rag.open_index(index))
+        settings = rag.Config(today=today) if today else None
+        idx = _run(lambda: rag.open_index(index, config=settings))
         answer = dataclasses.asdict(_run(lambda: idx.ask(question, history=history or [], date_from=date_from,
-                                                         date_to=date_to, sources=source)))
+                                                         date_to=date_to, sources=source,
+                                                         question_dates=question_dates)))
     if as_json:
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
+        return
+    if answer.get("dates"):
+        d = answer["dates"]
+        typer.echo(f"(published {d['start'] or '…'} to {d['end'] or '…'}, read from {d['text']!r} against {d['today']}; "
+                   "--no-question-dates to search all dates)")
+    if answer.get("kind", "sentence") != "sentence":
+        _many(answer)
         return
     if not answer["found"]:
         typer.echo(f"Not in the archive. {answer['message']}")
@@ -199,12 +214,30 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
         return
     typer.echo(answer["text"])
     if answer["short"]:
-        typer.echo(f"short answer: {answer['short']['text']}")
+        when = answer["short"].get("date")
+        extra = f" (= {when}, {answer['short']['date_how']})" if when and when not in answer["short"]["text"] else ""
+        typer.echo(f"short answer: {answer['short']['text']}{extra}")
     for n, c in enumerate(answer["citations"], 1):
         typer.echo(f"[{n}] {c['title'] or Path(c['path']).name} | {c['date'] or 'no date'} | {c['source'] or 'unknown source'} | "
                    f"{c['url'] or c['path']}")
         if c["also_published"]:
             typer.echo(f"    also published by: {', '.join(c['also_published'])}")
+
+
+def _many(answer: dict) -> None:
+    """A list, count or timeline answer: the count and what was counted, then one line per story."""
+    if not answer["found"]:
+        typer.echo(f"Not in the archive. {answer['message']}")
+        return
+    typer.echo(answer["text"])
+    for n, c in enumerate(answer["items"], 1):
+        when = f" (event {c['event_date']})" if c.get("event_date") else ""
+        typer.echo(f"[{n}] {(c['date'] or 'no date')[:10]}{when} | {c['title'] or Path(c['path']).name} | "
+                   f"{c['source'] or c.get('site') or 'unknown source'} | {c['url'] or c['path']}\n    "
+                   f"{' '.join(c['sentence'].split())[:120]}")
+    more = answer["total"] - len(answer["items"])
+    if more > 0:
+        typer.echo(f"... and {more} more")
 
 
 @app.command()

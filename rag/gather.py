@@ -24,7 +24,7 @@ from rag.text import fold, load_jieba, simplified_aligned, split_sentences
 
 __all__ = ["Frame", "frame_of", "subject_words", "gather", "find_dates"]
 
-_REPORT = r"(?:报道|新闻|消息|文章|通报|稿件|资讯)"
+_REPORT = r"(?:报道|报导|新闻|消息|文章|通报|稿件|资讯)"
 _COUNT = re.compile(rf"(?:多少|几)(?:篇|条|则|份)|{_REPORT}(?:一共|共|总共)?有?(?:多少|几)|"
                     r"(?:发布|召开|举行|开展|通报|公布|出台|发生)了?(?:多少|几)(?:次|批|起|场|轮)|"
                     r"(?:多少|几)(?:次|批|起|场|轮)(?:的)?(?:报道|通报|案例|典型案例)")
@@ -152,9 +152,13 @@ def _quote(doc: Document, words: Sequence[tuple[str, ...]], dated: bool) -> tupl
 
 
 def gather(question: str, frame: Frame, *, documents, retriever, allowed: np.ndarray | None,
-           dates: DateRange | None, limit: int, date_from: str | None = None, date_to: str | None = None) -> Answer:
-    """The list, count or timeline answer to ``question`` over the documents ``allowed`` (None: all)."""
-    words = subject_words(question, dates)
+           dates: DateRange | None, limit: int, date_from: str | None = None, date_to: str | None = None,
+           said: DateRange | None = None) -> Answer:
+    """The list, count or timeline answer to ``question`` over the documents ``allowed`` (None: all).
+
+    ``dates`` is the range filtering (read from the question), ``said`` the question's date words even
+    when they do not filter (explicit dates, or question dates turned off): never subject words."""
+    words = subject_words(question, said or dates)
     if not words:
         return Answer(question=question, found=False, text="", kind=frame.kind, dates=dates, reason="not_answered",
                       message="Say what the reports should be about (for example 关于巡视的报道有哪些).")

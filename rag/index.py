@@ -256,11 +256,10 @@ class Index:
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
                           reason="empty_question")
-        dates = None
         if question_dates is None:
             question_dates = self.config.question_dates
-        if question_dates and date_from is None and date_to is None:
-            dates = read_dates(question, self.config.today or None)
+        said = read_dates(question, self.config.today or None)  # the date words, filtering or not
+        dates = said if question_dates and date_from is None and date_to is None else None
         frame = frame_of(question, dates)
         if dates is not None and not (frame or dates.relative or _PUBLISHED.search(question)):
             dates = None  # a calendar date in a one-sentence question dates the event asked about: words to match
@@ -272,7 +271,7 @@ class Index:
                           message="The archive is empty: add files with `rag update`.", reason="empty_archive")
         if frame is not None:
             return gather(question, frame, documents=self._slots, retriever=self._retriever, allowed=allowed,
-                          dates=dates, limit=self.config.list_items, date_from=date_from, date_to=date_to)
+                          dates=dates, said=said, limit=self.config.list_items, date_from=date_from, date_to=date_to)
         note = ""
         if dates is not None and allowed is not None and not allowed.any():
             # a one-sentence question: say so and answer from the whole archive rather than not at all

@@ -89,3 +89,63 @@ def test_cards_speak_the_readers_language():
     assert lang_of("en-US,en;q=0.9") == "en" and lang_of("zh-TW,zh;q=0.8") == "zh-TW"
     assert lang_of("zh-HK") == "zh-TW" and lang_of("zh-CN,en;q=0.5") == "zh-CN"
     assert lang_of("fr-FR,fr;q=0.9") == "zh-CN" and lang_of(None) == "zh-CN"
+
+
+def _dated_range():
+    from rag.records import DateRange
+
+    return DateRange(start="2023-07-01", end="2023-07-31", text="上个月", span=(0, 3), relative=True,
+                     today="2023-08-20")
+
+
+def test_dates_chip_names_range_words_and_day():
+    import dataclasses
+
+    a = Answer(question="上个月<x>的报道", found=True, text="答案句。", citations=(_citation(),),
+               dates=_dated_range())
+    html = render_answer(a)
+    assert "按发布时间 2023-07-01 至 2023-07-31" in html and "上个月" in html and "2023-08-20" in html
+    assert "发布时间" not in render_answer(dataclasses.replace(a, dates=None))
+    assert "Published 2023-07-01 to 2023-07-31" in render_answer(a, lang="en")
+
+
+def test_list_answer_cards_each_story_and_says_how_many_more():
+    items = tuple(_citation() for _ in range(3))
+    a = Answer(question="关于巡视的报道有哪些？", found=True, text="5 stories", citations=items[:1], kind="list",
+               items=items, total=5, counted="articles whose title or text holds 巡视")
+    html = render_answer(a)
+    assert html.count('class="rag-card"') == 3
+    assert "共找到 5 篇" in html and "另有 2 篇未列出" in html
+    assert "<script>" not in html
+
+
+def test_count_answer_says_what_it_counted():
+    a = Answer(question="8月关于台风的报道有几篇？", found=True, text="1 story", citations=(_citation(),), kind="count",
+               items=(_citation(),), total=1, counted="articles published 2023-08-01 to 2023-08-31 whose title or "
+               "text holds 台风<b>", dates=_dated_range())
+    html = render_answer(a, lang="zh-TW")
+    assert "共 1 篇" in html and "台风&lt;b&gt;" in html and "2023-07-01" in html
+
+
+def test_timeline_items_show_the_event_day():
+    import dataclasses
+
+    c = dataclasses.replace(_citation(), event_date="2023-08-27", event_how="against the publication day 2023-08-28")
+    a = Answer(question="经过是怎样的？", found=True, text="1 story", citations=(c,), kind="timeline", items=(c,), total=1)
+    html = render_answer(a)
+    assert "事件日期 2023-08-27" in html and "按发布日期 2023-08-28 推算" in html
+
+
+def test_when_short_answer_shows_the_absolute_day():
+    c = _citation()
+    short = ShortAnswer(text="答案", start=c.start, end=c.start + 2, by="reader", date="2023-08-27",
+                        date_how="against the publication day 2023-08-28")
+    html = render_answer(Answer(question="哪天？", found=True, text="答案句。", citations=(c,), short=short))
+    assert "即 2023-08-27" in html
+
+
+def test_many_not_found_shows_its_message():
+    a = Answer(question="去年关于台风的报道", found=False, text="", kind="list", reason="no_match",
+               message="No article published 2022-01-01 to 2022-12-31 holds 台风<i>")
+    html = render_answer(a)
+    assert "台风&lt;i&gt;" in html and "rag-notfound" in html

@@ -27,7 +27,8 @@ from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_
 __all__ = ["make_app", "launch", "UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "MAX_ZIP_MEMBERS", "save_uploads",
            "PAGE_SIZE"]
 
-EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由谁牵头？", "中央第七督导组组长是谁？", "檢察信訪工作是什麼的重要體現？"]
+EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由谁牵头？", "中央第七督导组组长是谁？", "檢察信訪工作是什麼的重要體現？",
+            "关于巡视的报道有哪些？"]
 PAGE_SIZE = 15
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -40,6 +41,8 @@ CSS = """
 mark{background:#fff3a3;padding:0 1px}
 .rag-also{color:#57606a;font-size:.9em}
 .rag-notfound{color:#9a3412}
+.rag-chip{display:inline-block;background:#ddf4ff;border:1px solid #54aeff;border-radius:12px;padding:1px 10px;margin:4px 0}
+.rag-event{font-weight:600}
 """
 
 
@@ -99,7 +102,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
 
     # ------------------------------------------------------------------ Ask
     def respond(message: str, history: list, answers: dict, date_from: str, date_to: str, sources: list[str],
-                request: gr.Request):
+                question_dates: bool, request: gr.Request):
         lang = _lang(request)
         message = (message or "").strip()
         if not message:
@@ -118,7 +121,8 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             index.refresh()  # another process may have updated the index: answer from the new one
             try:
                 answer = index.ask(message, history=earlier, date_from=(date_from or "").strip() or None,
-                                   date_to=(date_to or "").strip() or None, sources=sources or None)
+                                   date_to=(date_to or "").strip() or None, sources=sources or None,
+                                   question_dates=bool(question_dates))
             except rag.RagError as exc:
                 yield "", history + [{"role": "assistant", "content": str(exc)}], answers
                 return
@@ -230,13 +234,14 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
 
     # ----------------------------------------------------------- API (JSON)
     def api_ask(question: str, history: list[str] | None = None, date_from: str = "", date_to: str = "",
-                sources: list[str] | None = None) -> dict:
+                sources: list[str] | None = None, question_dates: bool = True) -> dict:
         """Answer a question: the same record as ``rag.Index.ask``, as JSON."""
         with lock:
             index.refresh()
             try:
                 answer = index.ask(question or "", history=history or [], date_from=date_from or None,
-                                   date_to=date_to or None, sources=sources or None)
+                                   date_to=date_to or None, sources=sources or None,
+                                   question_dates=bool(question_dates))
             except rag.RagError as exc:
                 raise gr.Error(str(exc)) from exc
         return dataclasses.asdict(answer)
@@ -276,7 +281,10 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                     date_to = gr.Textbox(label=i18n("to_date"), placeholder="YYYY-MM-DD", elem_id="date-to")
                     sources = gr.Dropdown(choices=index.sources(), multiselect=True, label=i18n("sources"),
                                           elem_id="sources")
-            box.submit(respond, [box, chat, answers, date_from, date_to, sources], [box, chat, answers])
+                    question_dates = gr.Checkbox(value=index.config.question_dates, label=i18n("question_dates"),
+                                                 elem_id="question-dates")
+            box.submit(respond, [box, chat, answers, date_from, date_to, sources, question_dates],
+                       [box, chat, answers])
             clear.click(lambda: ([], {}), None, [chat, answers])
             chat.like(feedback, [answers], None)
         with gr.Tab(i18n("tab_archive"), elem_id="tab-archive"):

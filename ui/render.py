@@ -13,7 +13,7 @@ from pathlib import Path
 from rag.records import Answer, Citation, Hit
 from ui.i18n import t
 
-__all__ = ["highlight", "render_answer", "render_citation", "render_related"]
+__all__ = ["highlight", "render_answer", "render_citation", "render_related", "render_dates", "render_many"]
 
 
 def highlight(text: str, start: int, end: int, *, inner: tuple[int, int] | None = None) -> str:
@@ -87,11 +87,65 @@ def render_related(hits: tuple[Hit, ...] | list[Hit], lang: str = "zh-CN") -> st
     return f'<div class="rag-related"><div>{t("closest", lang)}</div><ol>{items}</ol></div>'
 
 
+def _how(how: str, lang: str) -> str:
+    """rag.dates' English 'how' in the page's language."""
+    if not how or how == "as written":
+        return t("date_how_as_written", lang)
+    if "publication day" in how:
+        return t("date_how_published", lang, day=how.rsplit(" ", 1)[-1])
+    if "earlier in the article" in how:
+        said = how.replace(" earlier in the article", "").rsplit(" ", 1)[-1]
+        return t("date_how_earlier", lang, said=said)
+    return how
+
+
+def render_dates(answer: Answer, lang: str = "zh-CN") -> str:
+    """The chip naming the publication range read from the question's date words ("" when none)."""
+    d = answer.dates
+    if d is None:
+        return ""
+    if d.start and d.end:
+        span = t("dates_range", lang, start=d.start, end=d.end)
+    elif d.start:
+        span = t("dates_from", lang, start=d.start)
+    else:
+        span = t("dates_to", lang, end=d.end)
+    return (f'<div class="rag-dates"><span class="rag-chip">'
+            f'{escape(t("dates_chip", lang, range=span, words=d.text, today=d.today))}</span>'
+            f' <span class="rag-meta">{escape(t("dates_remove", lang))}</span></div>')
+
+
+def _item(n: int, c: Citation, lang: str, timeline: bool) -> str:
+    card = render_citation(n, c, None, lang)
+    if timeline and c.event_date:
+        when = escape(t("event_date", lang, value=c.event_date, how=_how(c.event_how, lang)))
+        card = card.replace("<blockquote", f'<div class="rag-meta rag-event">{when}</div><blockquote', 1)
+    return card
+
+
+def render_many(answer: Answer, lang: str = "zh-CN") -> str:
+    """A list, count or timeline answer: what was found or counted, then one card per story."""
+    chip = render_dates(answer, lang)
+    if not answer.found:
+        return f'<div class="rag-notfound">{escape(t("many_none", lang, message=answer.message))}</div>{chip}'
+    shown = len(answer.items)
+    head = t(f"many_{answer.kind}", lang, total=answer.total, shown=shown, counted=answer.counted)
+    more = (f'<div class="rag-meta">{escape(t("many_more", lang, more=answer.total - shown))}</div>'
+            if answer.total > shown else "")
+    cards = "".join(_item(i, c, lang, answer.kind == "timeline") for i, c in enumerate(answer.items, 1))
+    return (f'<div class="rag-answer rag-many rag-{answer.kind}"><div class="rag-quote">{escape(head)}</div>'
+            f'{chip}{cards}{more}</div>')
+
+
 def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: str = "zh-CN", *,
                   cards: bool = True) -> str:
     """The chat reply: the quote (short answer in bold), then the citation cards (``cards=False``:
-    the quote alone, shown while the cards are made)."""
+    the quote alone, shown while the cards are made); a list, count or timeline answer as
+    ``render_many`` draws it."""
+    if answer.kind != "sentence":
+        return render_many(answer, lang)
     if not answer.found:
+
         why = t(f"reason_{answer.reason}", lang) if answer.reason else answer.message  # the page's language
         return (f'<div class="rag-notfound"><b>{t("not_found", lang)}</b> {escape(why)}</div>'
                 + render_related(answer.related, lang))
@@ -104,6 +158,13 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
             "<mark>", "").replace("</mark>", "")
     html_cards = "".join(render_citation(i, c, articles.get(c.path), lang) for i, c in enumerate(answer.citations, 1)
                          ) if cards else ""
-    short = (f'<div class="rag-short">{t("short_answer", lang)}<strong>{escape(answer.short.text)}</strong></div>'
-             if answer.short else "")
-    return f'<div class="rag-answer"><div class="rag-quote">{quote} <sup>[1]</sup></div>{short}{html_cards}</div>'
+    short = ""
+    if answer.short:
+        when = ""
+        if answer.short.date and answer.short.date not in answer.short.text:
+            when = escape(t("short_date", lang, value=answer.short.date, how=_how(answer.short.date_how, lang)))
+        short = (f'<div class="rag-short">{t("short_answer", lang)}<strong>{escape(answer.short.text)}</strong>'
+                 f'{when}</div>')
+    note = f'<div class="rag-meta">{escape(answer.message)}</div>' if answer.message else ""
+    return (f'<div class="rag-answer"><div class="rag-quote">{quote} <sup>[1]</sup></div>{short}'
+            f'{render_dates(answer, lang)}{note}{html_cards}</div>')

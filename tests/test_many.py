@@ -1,0 +1,157 @@
+"""Dates in questions, and list / count / timeline answers, on a small dated archive (real model).
+
+The archive is written here: its expected sets come from the files' own words and dates, not from
+the answers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import rag
+from rag import Config
+
+pytestmark = pytest.mark.slow
+
+TODAY = "2023-08-20"
+# name: (publication day, text). 台风 stories in July and August, one August story reposted, one in
+# traditional script (颱風), 暴雨 stories, one article whose meeting day is written 27日.
+FILES = {
+    "t1": ("2023-07-21", "今年第5号台风“杜苏芮”21日上午在菲律宾以东洋面生成。气象台将持续监测。"),
+    "t2": ("2023-07-26", "台风“杜苏芮”加强为超强台风，预计28日登陆福建沿海。沿海渔船全部回港避风。"),
+    "t3": ("2023-07-28", "今天上午，台风“杜苏芮”在福建晋江沿海登陆，登陆时中心附近最大风力15级。"),
+    "t4": ("2023-08-02", "受台风“杜苏芮”残余环流影响，华北地区出现极端强降雨，目前已造成20人死亡。"),
+    "t5": ("2023-08-04", "据最新通报，台风“杜苏芮”残余环流引发的强降雨已造成33人死亡，搜救仍在进行。"),
+    "t6": ("2023-08-09", "颱風“卡努”逐漸遠離，氣象台解除颱風藍色預警。各地有序恢復生產生活秩序。"),
+    "r1": ("2023-08-03", "暴雨过后，北京门头沟区全力抢修道路，首批救援物资已经运抵受灾村庄，群众生活得到保障。"),
+    "r2": ("2023-07-31", "北京今天遭遇特大暴雨，多条道路积水严重，地铁部分线路停运，市民出行受到影响。"),
+    "r3": ("2023-07-15", "南方持续暴雨，江西多地河流水位上涨，防汛部门启动四级应急响应。"),
+    "m1": ("2023-07-30", "市检察院党组会议于27日晚召开，传达学习全会精神，研究部署下半年检察工作。"),
+    "m2": ("2023-06-10", "区检察院召开党组会议，部署开展主题教育，要求全院干警提高思想认识。"),
+    "x1": ("2023-08-10", "全市中小学暑期安全教育活动启动，各校组织学生学习防溺水知识。"),
+}
+REPOST = ("t5b", "t5")  # the same story again under another site
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    src = tmp_path_factory.mktemp("dated")
+    for name, (day, text) in FILES.items():
+        (src / f"{name}.txt").write_text(f"发布时间：{day}\n来源：测试网\n{text}\n", encoding="utf-8")
+    day, text = FILES[REPOST[1]]
+    (src / f"{REPOST[0]}.txt").write_text(f"发布时间：{day}\n来源：转载网\n{text}\n", encoding="utf-8")
+    index = rag.build_index(src, tmp_path_factory.mktemp("idx") / "dated", config=Config(today=TODAY))
+    return index
+
+
+def _names(items):
+    return {c.path.rsplit("/", 1)[-1][:-4] for c in items}
+
+
+def _expected(word_sets, start, end):
+    """Files published in [start, end] holding any of the words (reposts folded to their original)."""
+    out = set()
+    for name, (day, text) in FILES.items():
+        if start <= day <= end and any(w in text for w in word_sets):
+            out.add(name)
+    return out
+
+
+def test_list_last_month(dated):
+    a = dated.ask("上个月关于台风的报道有哪些？")
+    assert a.kind == "list" and a.found
+    assert (a.dates.start, a.dates.end, a.dates.text) == ("2023-07-01", "2023-07-31", "上个月")
+    assert _names(a.items) == _expected(["台风", "颱風"], "2023-07-01", "2023-07-31")
+    for c in a.items:  # each item is a quote of its article
+        assert dated.document(c.path).text[c.start:c.end] == c.sentence and "台风" in c.sentence
+
+
+def test_count_folds_reposts_and_scripts(dated):
+    a = dated.ask("8月关于台风的报道有几篇？")
+    want = _expected(["台风", "颱風"], "2023-08-01", "2023-08-31")
+    assert a.kind == "count" and a.total == len(want) == 3
+    got = _names(a.items)
+    assert len(got) == 3 and got - {REPOST[0]} <= want  # the repost stands for its story at most once
+    assert "台风" in a.counted and "2023-08-01" in a.counted
+
+
+def test_count_in_traditional_question(dated):
+    a = dated.ask("上個月關於颱風的報導有幾篇？")
+    assert a.kind == "count" and a.total == len(_expected(["台风"], "2023-07-01", "2023-07-31"))
+
+
+def test_timeline_in_date_order(dated):
+    a = dated.ask("杜苏芮台风的经过是怎样的？")
+    assert a.kind == "timeline" and a.found
+    days = [(c.event_date or c.date)[:10] for c in a.items]
+    assert days == sorted(days)
+    assert {"t1", "t2", "t3", "t4"} <= _names(a.items)
+    # the revised death toll: both reports, in date order
+    tolls = [c.sentence for c in a.items if "死亡" in c.sentence]
+    assert len(tolls) == 2 and "20人" in tolls[0] and "33人" in tolls[1]
+    first = next(c for c in a.items if _names([c]) == {"t1"})
+    assert first.event_date == "2023-07-21"
+
+
+def test_empty_range_says_what_it_read(dated):
+    a = dated.ask("去年关于台风的报道有哪些？")
+    assert not a.found and a.kind == "list" and a.reason == "no_match"
+    assert "2022-01-01" in a.counted and "台风" in a.message
+
+
+def test_relative_date_filters_a_sentence_question(dated):
+    a = dated.ask("上个月检察院召开了什么会议？")
+    assert a.kind == "sentence" and a.dates is not None and a.dates.start == "2023-07-01"
+    assert a.found and a.citations[0].date.startswith("2023-07")
+
+
+def test_question_dates_off_keeps_every_date(dated):
+    a = dated.ask("上个月检察院召开了什么会议？", question_dates=False)
+    assert a.dates is None
+
+
+def test_explicit_dates_win(dated):
+    a = dated.ask("上个月关于台风的报道有哪些？", date_from="2023-08-01", date_to="2023-08-31")
+    assert a.dates is None and a.total == 3
+    assert _names(a.items) - {REPOST[0]} <= _expected(["台风", "颱風"], "2023-08-01", "2023-08-31")
+
+
+def test_no_date_keeps_the_archive(dated):
+    a = dated.ask("关于暴雨的报道有哪些？")
+    assert a.dates is None and _names(a.items) == {"r1", "r2", "r3"}
+
+
+def test_when_question_gets_the_absolute_day(dated):
+    a = dated.ask("市检察院党组会议是哪天召开的？")
+    assert a.found and a.short is not None and "27日" in a.short.text
+    assert a.short.date == "2023-07-27" and "2023-07-30" in a.short.date_how
+
+
+def test_calendar_date_in_a_factoid_question_stays_a_word(dated):
+    a = dated.ask("7月28日台风在哪里登陆？")
+    assert a.dates is None and a.found and "登陆" in a.text  # the words 7月28日 still match, no filter
+
+
+def test_today_defaults_to_the_machine_date(tmp_path):
+    assert Config().today == "" and dt.date.fromisoformat(Config(today=TODAY).today)
+    with pytest.raises(rag.ConfigError, match="today"):
+        Config(today="20/08/2023")
+
+
+def test_cli_prints_the_range_and_the_items(dated):
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    out = CliRunner().invoke(app, ["ask", "上个月关于台风的报道有哪些？", "--index", str(dated.folder), "--local",
+                                   "--today", TODAY])
+    assert out.exit_code == 0, out.output
+    assert "published 2023-07-01 to 2023-07-31" in out.output and "3 stories" in out.output
+    assert out.output.count("\n[") == 3
+    off = CliRunner().invoke(app, ["ask", "上个月关于台风的报道有哪些？", "--index", str(dated.folder), "--local",
+                                   "--today", TODAY, "--no-question-dates", "--json"])
+    import json
+
+    record = json.loads(off.output)
+    assert record["dates"] is None and record["total"] == 6  # every 台风/颱風 story of any date
