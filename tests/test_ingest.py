@@ -295,3 +295,19 @@ def test_docx_and_pdf_are_read(tmp_path):
     assert docs[".docx"].text == "会议强调，要以高质量党建引领高质效检察履职，切实把党的领导贯彻到检察工作全过程。"
     assert docs[".pdf"].title == "Procuratorate news"
     assert "held a meeting on discipline work" in docs[".pdf"].text
+
+
+def test_one_paragraph_item_mentioning_a_phone_number_is_kept(tmp_path):
+    """A news item that is one long paragraph is not chrome because it says 联系电话 or ©."""
+    from rag.ingest import load_documents
+
+    body = ("市民服务热线今天正式开通，市民可以拨打热线反映生活中遇到的问题。" * 4
+            + "联系电话：12345。欢迎广大市民积极参与，共同建设美好家园。")
+    p = tmp_path / "item.txt"
+    p.write_text(f"发布时间：2023-07-11\n{body}\n", encoding="utf-8")
+    loaded = load_documents([p], max_file_bytes=10**6)
+    assert not loaded.skipped and loaded.documents[0].text == body
+    footer = tmp_path / "footer.txt"  # a short footer line still goes
+    footer.write_text(f"发布时间：2023-07-11\n{body.replace('联系电话：12345。', '')}\n联系电话：010-12345678\n",
+                      encoding="utf-8")
+    assert "010-12345678" not in load_documents([footer], max_file_bytes=10**6).documents[0].text
