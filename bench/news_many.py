@@ -33,9 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 TODAY = "2023-08-20"
 # Subjects a newsroom would ask about, each one word or two (all must be in the text).
-SUBJECTS = [["台风"], ["暴雨"], ["高温"], ["人工智能"], ["新能源", "汽车"], ["乡村振兴"], ["检察"], ["大运会"],
+# A compound a reader means as one (乡村振兴, 新能源汽车) is one string; subjects of two things are two.
+SUBJECTS = [["台风"], ["暴雨"], ["高温"], ["人工智能"], ["新能源汽车"], ["乡村振兴"], ["检察"], ["大运会"],
             ["世界杯"], ["防汛"], ["地震"], ["芯片"], ["旅游"], ["医保"], ["房地产"], ["巡视"], ["暑期", "安全"],
-            ["杜苏芮"], ["消费"], ["食品安全"], ["外卖"], ["电动", "自行车"], ["淄博", "烧烤"], ["北京", "暴雨"],
+            ["杜苏芮"], ["消费"], ["食品安全"], ["外卖"], ["电动自行车"], ["淄博", "烧烤"], ["北京", "暴雨"],
             ["反诈"]]
 # date phrasing, expected range against TODAY (None: no date)
 DATES = [("上个月", ("2023-07-01", "2023-07-31")), ("本月", ("2023-08-01", "2023-08-31")),
@@ -67,8 +68,12 @@ def raw_items(folder: Path) -> dict[str, tuple[str, str]]:
         for line in f:
             item = json.loads(line)
             out[str((folder / "files" / "news" / f"{item['id']}.txt").absolute())] = (item["date"][:10], item["text"])
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
     for p in sorted((folder / "files" / "seeds").iterdir()):
         text = p.read_text(encoding="utf-8")
+        text = f"{text}\n{t2s.convert(text)}"  # one seed is in traditional script
         m = re.search(r"发布时间[:：]\s*(\d{4}-\d{2}-\d{2})", text)
         out[str(p.absolute())] = (m.group(1) if m else "", text)
     return out

@@ -16,13 +16,14 @@ Measured by ``python bench/dates.py``; phrasings in ``tests/date_phrasings.tsv``
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.records import DateRange
-from rag.text import simplified_aligned
+from rag.text import is_cjk, simplified_aligned
 
 __all__ = ["read_dates", "resolve_in_article", "ArticleDate", "deictic", "parse_day"]
 
@@ -104,6 +105,16 @@ def _national_day(m, today):
     return dt.date(year, 10, 1), dt.date(year, 10, 7)
 
 
+def _spring_festival(m, today):
+    """春节期间: the seven days' holiday from New Year's Eve (the festival's day from JioNLP's calendar)."""
+    year = f"{m.group('y')}年" if m.group("y") else ""
+    found = _jio(f"{year}春节", today)
+    if not found or found[0][2] is None:
+        return None
+    day = found[0][2]
+    return day - dt.timedelta(days=1), day + dt.timedelta(days=5)
+
+
 def _months_back(m, today):
     """近两个月 / 过去三个月: from the day after the same day N months back, to today."""
     y, mo = _shift_month(today, -_int(m.group("n")))
@@ -120,12 +131,14 @@ def _part_of_this_month(m, today):
 _OWN = (
     (re.compile(r"上个?月|上一个?月"), _last_month),
     (re.compile(r"(?:本|这个?|当)月"), _this_month),
+    (re.compile(r"去年同期"), lambda m, today: _month(today, today.month, today.year - 1)),
     (re.compile(rf"(?:(?P<y>(?:19|20)\d\d)年)?(?P<a>{_N})月?(?:份)?(?:至|到|—|-|~)(?P<b>{_N})月(?:份)?"),
      _month_to_month),
     (re.compile(rf"(?:(?P<y>(?:19|20)\d\d)年)?(?P<m>{_N})月份?(?![\d一二三四五六七八九十两]*[日号])"), _bare_month),
     (re.compile(r"最近|近期|近来|这段时间|近日"), _recent),
     (re.compile(r"(?:(?P<y>(?:19|20)\d\d)年)?国庆(?:期间|节期间|假期|长假)?"), _national_day),
     (re.compile(rf"(?:近|过去|最近)(?P<n>{_N})个月"), _months_back),
+    (re.compile(r"(?:(?P<y>(?:19|20)\d\d)年)?春节(?:期间|假期|长假)"), _spring_festival),
     (re.compile(r"(?<![月\d])(?P<p>[上中下])旬"), _part_of_this_month),
 )
 
@@ -137,16 +150,53 @@ _OPEN_START = re.compile(r"(?:截至|截止到?|直到)$")
 _OPEN_START_AFTER = re.compile(r"^(?:以前|之前|前)(?!天|年)")
 
 
+# Season and holiday words that often modify a noun (暑期安全, 春节档, 汛期值守) rather than date a report.
+_PERIOD_NOUN = re.compile(r"(?:(?:19|20)\d\d年)?(?:暑期|暑假|寒假|春节|国庆|中秋|元旦|五一|端午|清明|春运|汛期|假期|节日|节假日)")
+_AFTER_PERIOD = re.compile(r"[的期间里中内前后以来有发报和、，,。？?！!\s]|$")
+
+
+def _modifier(text: str, s: int, e: int) -> bool:
+    """True when date words read by the parser are a holiday or season word glued to the noun after it."""
+    return bool(_PERIOD_NOUN.fullmatch(text[s:e])) and not _AFTER_PERIOD.match(text[e:e + 1])
+
+
+def _on_word_edges(text: str, s: int, e: int) -> bool:
+    """Date words must start and end where jieba's words do: 本周 inside 版本周期 or 一时 inside
+    前一时代 is no date."""
+    from rag.text import load_jieba
+
+    edges, at = {0}, 0
+    for word in load_jieba().lcut(text):
+        at += len(word)
+        edges.add(at)
+    return s in edges and (e in edges or e - s > 2)  # a longer reading (去年同期, 8月3日) may end mid-word
+
+
+def _nearest(text: str, s: int, e: int) -> bool:
+    """最近 as 'nearest' (距离中国最近), not 'recently': it follows a noun and no report word follows."""
+    if text[s:e] not in ("最近", "近期", "近来"):
+        return False
+    before = text[max(0, s - 1):s]
+    return bool(before) and is_cjk(before) and before not in "请问的是在你我" and \
+        not re.match(r"[有发报一几出，,]|的(?:报道|新闻|消息|文章|通报)", text[e:e + 5])
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d年|[〇零一二三四五六七八九]{4}年")
+# 'today' as 'nowadays' (今天的路口镇…, 今日的样貌): relative, but no report date in a one-sentence question
+NOWADAYS = ("今天", "今日", "现在", "如今", "当今", "目前", "今天的")
+
+
 def deictic(text: str) -> bool:
-    """Whether date words are read against today (上个月, 近三个月, 今年3月) rather than the calendar."""
-    return bool(_DEICTIC.search(simplified_aligned(text)))
+    """Whether date words are read against today (上个月, 近三个月, 今年3月) rather than the calendar
+    (2023年8月, 1935年初, 1997年以来 name their year)."""
+    words = simplified_aligned(text)
+    return bool(_DEICTIC.search(words)) and not _YEAR.search(words)
 
 
 @lru_cache(maxsize=1)
 def _jionlp():
     import contextlib
     import io
-    import logging
 
     logging.getLogger("jionlp").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
@@ -156,10 +206,14 @@ def _jionlp():
 
 def _jio(text: str, today: dt.date) -> list[tuple[int, int, dt.date, dt.date]]:
     base = time.mktime((today.year, today.month, today.day, 12, 0, 0, 0, 0, -1))
+    jio = _jionlp()
+    logging.disable(logging.ERROR)  # it logs a traceback for strings it cannot parse (一季度多)
     try:
-        found = _jionlp().ner.extract_time(text, time_base=base, with_parsing=True)
+        found = jio.ner.extract_time(text, time_base=base, with_parsing=True)
     except Exception:  # noqa: BLE001 - the parser raises on odd strings; the rules still read them
         return []
+    finally:
+        logging.disable(logging.NOTSET)
     out = []
     for item in found:
         if item.get("type") not in ("time_point", "time_span"):
@@ -209,6 +263,10 @@ def read_dates(question: str, today: dt.date | str | None = None) -> DateRange |
         if all(f[1] <= k[0] or f[0] >= k[1] for k in kept):
             kept.append(f)
     kept.sort()
+    kept = [k for k in kept if not _modifier(text, k[0], k[1]) and _on_word_edges(text, k[0], k[1])
+            and not _nearest(text, k[0], k[1])]
+    if not kept:
+        return None
     s, e, a, b = kept[0]
     if len(kept) > 1 and re.fullmatch(r"\s*(?:至|到|—|-|~|和)\s*", text[e:kept[1][0]]):
         e, b = kept[1][1], max(b, kept[1][3])  # 8月1日至8月10日 read as two points

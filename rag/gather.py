@@ -25,13 +25,13 @@ from rag.text import fold, load_jieba, simplified_aligned, split_sentences
 __all__ = ["Frame", "frame_of", "subject_words", "gather", "find_dates"]
 
 _REPORT = r"(?:报道|报导|新闻|消息|文章|通报|稿件|资讯)"
-_COUNT = re.compile(rf"(?:多少|几)(?:篇|条|则|份)|{_REPORT}(?:一共|共|总共)?有?(?:多少|几)|"
+_COUNT = re.compile(rf"(?:多少|几)篇|(?:多少|几)(?:条|则|份){_REPORT}|{_REPORT}(?:一共|共|总共)?有?(?:多少|几)|"
                     r"(?:发布|召开|举行|开展|通报|公布|出台|发生)了?(?:多少|几)(?:次|批|起|场|轮)|"
                     r"(?:多少|几)(?:次|批|起|场|轮)(?:的)?(?:报道|通报|案例|典型案例)")
 _LIST = re.compile(rf"列出|列举|有哪些{_REPORT}|哪些{_REPORT}|(?:的|相关){_REPORT}(?:有哪些|都有什么|有什么)?\s*[?？]?\s*$")
 _WHICH = re.compile(r"哪些|有什么")
 _TIMELINE = re.compile(r"时间线|时间顺序|先后顺序|来龙去脉|始末|历程|(?:的|事件)经过|经过(?:是|如何|怎样|怎么样)|"
-                       r"进展(?:如何|怎样|怎么样|情况)?\s*[?？]?\s*$|脉络")
+                       r"进展(?:如何|怎样|怎么样|情况)|最新进展|脉络")
 # Words of the frame, not of the subject.
 _FRAME_WORDS = re.compile(rf"请|帮我|一下|列出|列举|关于|有关|相关|涉及|{_REPORT}|有哪些|哪些|都有什么|有什么|"
                           r"一共|总共|共有|多少|几|篇|条|则|份|次|批|起|场|轮|是|怎样|怎么样|如何|吗|呢|了|的|"
@@ -71,7 +71,7 @@ def frame_of(question: str, dates: DateRange | None = None) -> Frame | None:
         m = pattern.search(q)
         if m:
             return Frame(kind, m.span())
-    if dates is not None:  # 上个月哪些地方发生了暴雨？ : a date and a "which" asks for reports
+    if dates is not None and dates.relative:  # 上个月哪些地方发生了暴雨？ : reports of a recent time
         m = _WHICH.search(q)
         if m:
             return Frame("list", m.span())
@@ -90,6 +90,8 @@ def subject_words(question: str, dates: DateRange | None = None) -> list[str]:
     if dates is not None:
         s, e = dates.span
         q = q[:s] + " " + q[e:]
+    if fold(q) != q.lower():  # traditional: Taiwan words too (人工智慧 -> 人工智能, 腳踏車 -> 自行车)
+        q = _converter("tw2sp").convert(q)
     q = _FRAME_WORDS.sub(" ", fold(q))
     words: list[str] = []
     for piece in q.split():
@@ -116,6 +118,27 @@ def _variants(word: str) -> tuple[str, ...]:
         if v not in out:
             out.append(v)
     return tuple(out)
+
+
+_PHRASE_SHARE = 0.8
+
+
+def _phrases(question: str, words: list[str], sets: list[set[int]], holding) -> tuple[list[str], list[set[int]]]:
+    """Neighbouring words the question writes together (乡村 振兴) are one phrase when the archive writes
+    them together in at least 80% of the documents holding both: jieba's dictionary lacks 乡村振兴,
+    while 北京 暴雨 or 淄博 烧烤 stay two words when articles mostly write them apart."""
+    typed = fold(simplified_aligned(question))
+    i = 0
+    while i + 1 < len(words):
+        joined = words[i] + words[i + 1]
+        if joined in typed:
+            both = sets[i] & sets[i + 1]
+            together = holding(_variants(joined)) & both if both else set()
+            if both and len(together) >= _PHRASE_SHARE * len(both):
+                words[i:i + 2], sets[i:i + 2] = [joined], [together]
+                continue
+        i += 1
+    return words, sets
 
 
 def _holds(text: str, variants: tuple[str, ...]) -> int:
@@ -162,12 +185,17 @@ def gather(question: str, frame: Frame, *, documents, retriever, allowed: np.nda
     if not words:
         return Answer(question=question, found=False, text="", kind=frame.kind, dates=dates, reason="not_answered",
                       message="Say what the reports should be about (for example 关于巡视的报道有哪些).")
-    variants = [_variants(w) for w in words]
-    matched: set[int] | None = None
-    for vs in variants:
+    def holding(vs: tuple[str, ...]) -> set[int]:
         having: set[int] = set()
         for v in vs:
             having |= documents.containing(v)
+        return having
+
+    sets = [holding(_variants(w)) for w in words]
+    words, sets = _phrases(question, words, sets, holding)
+    variants = [_variants(w) for w in words]
+    matched: set[int] | None = None
+    for having in sets:
         matched = having if matched is None else matched & having
         if not matched:
             break

@@ -25,7 +25,7 @@ from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.confidence import load_confidence
 from rag.config import QUERY_TIME, Config
-from rag.dates import read_dates, resolve_in_article
+from rag.dates import NOWADAYS, read_dates, resolve_in_article
 from rag.dense import Approximate, DenseIndex
 from rag.docstore import DocumentStore
 from rag.embed import load_encoder
@@ -39,7 +39,7 @@ from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit,
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.span import question_kind
-from rag.text import query_terms
+from rag.text import query_terms, simplified_aligned
 from rag.threads import openmp_threads, question_threads
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _as_list(sources: Sources) -> list[Path]:
 
 _HISTORY_TURNS = 3  # earlier turns a question is read against
 # A question naming the reports themselves dates their publication, not an event (8月15日发布的通报).
-_PUBLISHED = re.compile(r"报道|新闻|消息|文章|通报|发布|刊发|刊登|報道|報導|新聞|消息|文章|發布|發佈")
+_PUBLISHED = re.compile(r"报道|新闻|消息|文章|刊发|刊登|報道|報導|新聞")
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -261,7 +261,8 @@ class Index:
         said = read_dates(question, self.config.today or None)  # the date words, filtering or not
         dates = said if question_dates and date_from is None and date_to is None else None
         frame = frame_of(question, dates)
-        if dates is not None and not (frame or dates.relative or _PUBLISHED.search(question)):
+        recent = dates is not None and dates.relative and simplified_aligned(dates.text) not in NOWADAYS
+        if dates is not None and not (frame or recent or _PUBLISHED.search(question)):
             dates = None  # a calendar date in a one-sentence question dates the event asked about: words to match
         if dates is not None:
             date_from, date_to = dates.start, dates.end
