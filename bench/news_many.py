@@ -127,7 +127,7 @@ def main() -> None:
             got = {c.path for c in ans.items}
             got_stories = {group_of.get(p, p) for p in got}
             rng = (ans.dates.start, ans.dates.end) if ans.dates else None
-            order = [(c.event_date or c.date or "")[:10] for c in ans.items]
+            order = [(c.event_date or c.date or "9999")[:10] for c in ans.items]  # undated last, as shown
             rows[script].append({
                 "q": text, "kind": q["kind"], "frame_ok": ans.kind == q["kind"],
                 "range_ok": rng == q["range"], "gold": len(gold_stories), "total": ans.total,

@@ -245,3 +245,43 @@ def test_archive_tab_lists_opens_and_removes_a_document(server):
         page.wait_for_function(f"() => document.querySelector('#doc-pages').innerText.includes('共 {total - 1} 篇')")
         browser.close()
     assert Path(path).exists()  # the file on disk is left alone
+
+
+@pytest.mark.parametrize(("locale", "width", "head"), [("zh-CN", 1280, "共找到"), ("zh-TW", 390, "共找到")])
+def test_list_answer_cards_every_story(server, locale, width, head):
+    """A list question gets one card per story, also on a phone-sized screen."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, locale)
+        page.set_viewport_size({"width": width, "height": 900})
+        _ask(page, "关于巡视的报道有哪些？" if locale == "zh-CN" else "關於巡視的報道有哪些？", cards=2)
+        answer = page.locator(".rag-many").last
+        assert head in answer.locator(".rag-quote").inner_text()
+        assert answer.locator(".rag-card").count() >= 2
+        assert answer.locator(".rag-card mark").count() >= 2  # each story's own sentence, marked
+        box = answer.bounding_box()
+        assert box is not None and box["width"] <= width  # no sideways scrolling on a narrow screen
+        if width < 500:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "list-narrow.png"), full_page=True)
+        browser.close()
+
+
+def test_dates_chip_and_switch(server):
+    """A date in the question shows its range as a chip; unticking the switch searches all dates."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, "zh-CN")
+        _ask(page, "2024年3月关于党组会的报道有哪些？")
+        chip = page.locator(".rag-chip").last.inner_text()
+        assert "2024-03-01" in chip and "2024-03-31" in chip and "2024年3月" in chip
+        page.locator("#question-dates input").uncheck()
+        before = page.locator(".rag-answer").count()
+        _ask(page, "2024年3月关于党组会的报道有哪些？")
+        page.wait_for_function(f"() => document.querySelectorAll('.rag-answer').length > {before}", timeout=180_000)
+        assert page.locator(".rag-answer").last.locator(".rag-chip").count() == 0
+        browser.close()
