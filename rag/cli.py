@@ -217,6 +217,12 @@ def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt =
         when = answer["short"].get("date")
         extra = f" (= {when}, {answer['short']['date_how']})" if when and when not in answer["short"]["text"] else ""
         typer.echo(f"short answer: {answer['short']['text']}{extra}")
+    if answer.get("alternatives"):
+        typer.echo("reports differ (latest first):")
+        for a in answer["alternatives"]:
+            c = a["citation"]
+            typer.echo(f"  {(c['date'] or 'no date')[:10]} {c['source'] or c.get('site') or Path(c['path']).name}: "
+                       f"{a['short']} — {' '.join(a['text'].split())[:80]}")
     for n, c in enumerate(answer["citations"], 1):
         typer.echo(f"[{n}] {c['title'] or Path(c['path']).name} | {c['date'] or 'no date'} | {c['source'] or 'unknown source'} | "
                    f"{c['url'] or c['path']}")

@@ -35,11 +35,11 @@ from rag.ingest.dedup import original_first
 from rag.lexical import LexicalIndex, LexicalSegment
 from rag.milvus import passages_for
 from rag.reader import load_reader
-from rag.records import Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
+from rag.records import Alternative, Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.span import question_kind
-from rag.text import query_terms, simplified_aligned
+from rag.text import fold, query_terms, simplified_aligned
 from rag.threads import openmp_threads, question_threads
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ def _as_list(sources: Sources) -> list[Path]:
 
 
 _HISTORY_TURNS = 3  # earlier turns a question is read against
+_ALTERNATIVES = 2  # other stories asked when a how-many/when/who answer comes from a dated report
+_ALTERNATIVE_SHARE = 0.8  # an alternative scores at least this share of the first answer's confidence
+_FIRST = re.compile(r"最初|最早|首次|第一次|起初|一开始")
 # A question naming the reports themselves dates their publication, not an event (8月15日发布的通报).
 _PUBLISHED = re.compile(r"报道|新闻|消息|文章|刊发|刊登|報道|報導|新聞")
 
@@ -240,6 +243,44 @@ class Index:
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
+        answer = self._ask(question, history=history, date_from=date_from, date_to=date_to, sources=sources,
+                           exclude=exclude, question_dates=question_dates)
+        return self._differing(answer, history=history, date_from=date_from, date_to=date_to, sources=sources,
+                               exclude=exclude, question_dates=question_dates)
+
+    def _differing(self, answer: Answer, *, exclude: Sequence[str | Path], **asked) -> Answer:
+        """When other stories of other days answer a how-many/when/who question differently (a toll
+        revised, a date moved), all of them, latest first; 最初/首次 questions take the earliest report,
+        others the latest."""
+        if (answer.kind != "sentence" or not answer.found or answer.short is None or not answer.citations
+                or answer.citations[0].field or not answer.citations[0].date
+                or question_kind(answer.question) not in ("number", "when", "who")):
+            return answer
+        found = [answer]
+        left_out = list(exclude)
+        for _ in range(_ALTERNATIVES):
+            doc_id = self._by_path.get(found[-1].citations[0].path)
+            if doc_id is None:
+                break
+            left_out += sorted(self._retriever.copies(doc_id))
+            other = self._ask(answer.question, exclude=left_out, **asked)
+            if (not other.found or other.short is None or not other.citations or other.citations[0].field
+                    or other.confidence < max(self.config.answer_threshold, _ALTERNATIVE_SHARE * answer.confidence)):
+                break
+            found.append(other)
+        days = {(a.citations[0].date or "")[:10] for a in found}
+        shorts = {fold(a.short.text) for a in found}
+        if len(found) < 2 or len(days) < 2 or len(shorts) < 2:
+            return answer
+        found.sort(key=lambda a: (a.citations[0].date or ""), reverse=True)
+        pick = found[-1] if _FIRST.search(simplified_aligned(answer.question)) else found[0]
+        alternatives = tuple(Alternative(a.text, a.short.text, a.citations[0], a.confidence) for a in found)
+        return dataclasses.replace(pick, alternatives=alternatives, question=answer.question,
+                                   message=pick.message or answer.message)
+
+    def _ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
+             date_to: str | None = None, sources: Sequence[str] | None = None,
+             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
         Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
@@ -294,7 +335,7 @@ class Index:
             if isinstance(item, Turn):
                 turns.append(item)
             else:  # a bare earlier question: what was it answered?
-                turns.append(Turn.of(self.ask(str(item), history=turns, date_from=date_from, date_to=date_to,
+                turns.append(Turn.of(self._ask(str(item), history=turns, date_from=date_from, date_to=date_to,
                                               sources=sources, exclude=exclude)))
         context = resolve(question, turns)
         extra = list(context.terms)

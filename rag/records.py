@@ -18,6 +18,7 @@ __all__ = [
     "ShortAnswer",
     "DateRange",
     "AnswerKind",
+    "Alternative",
     "Answer",
     "Skipped",
     "BuildReport",
@@ -157,6 +158,17 @@ class DateRange:
         return f"published from {self.start}" if self.start else f"published up to {self.end}"
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """Another report's answer to the same question, when reports of different days disagree
+    (a death toll revised, a forecast moved): its quote, short answer and citation."""
+
+    text: str
+    short: str
+    citation: Citation
+    confidence: float = 0.0
+
+
 # What an answer is: one quoted sentence, or several articles gathered from the index.
 AnswerKind = Literal["sentence", "list", "count", "timeline"]
 
@@ -181,6 +193,8 @@ class Answer:
     ``"list"`` / ``"count"`` / ``"timeline"`` (``rag.gather``): then ``items`` holds one citation per
     story (reposts once), best first or in date order, ``total`` how many stories match (the count a
     count question asks for) and ``counted`` what was counted, in words a reader can check.
+    ``alternatives`` holds other stories' answers when reports of different days disagree (latest first,
+    this answer among them); ``text`` is then the latest report's, or the earliest's for 最初/首次.
     ``dates`` is the publication range read from the question's date words (None: none read, or the
     caller's date_from/date_to were used).
     """
@@ -202,6 +216,7 @@ class Answer:
     total: int = 0
     counted: str = ""
     dates: DateRange | None = None
+    alternatives: tuple[Alternative, ...] = ()
 
 
 # (ui/i18n.py has each case's words in every page language, keys ``reason_<name>``.)

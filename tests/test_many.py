@@ -155,3 +155,20 @@ def test_cli_prints_the_range_and_the_items(dated):
 
     record = json.loads(off.output)
     assert record["dates"] is None and record["total"] == 6  # every 台风/颱風 story of any date
+
+
+def test_reports_that_differ_are_all_shown_latest_first(dated):
+    a = dated.ask("杜苏芮残余环流造成多少人死亡？")
+    assert a.found and a.short is not None
+    shorts = [x.short for x in a.alternatives]
+    assert any("33" in x for x in shorts) and any("20" in x for x in shorts)
+    days = [x.citation.date for x in a.alternatives]
+    assert days == sorted(days, reverse=True)
+    assert "33" in a.short.text  # the latest report answers
+    first = dated.ask("杜苏芮残余环流最初造成多少人死亡？")
+    assert "20" in first.short.text and first.alternatives
+
+
+def test_one_report_no_alternatives(dated):
+    a = dated.ask("市检察院党组会议是哪天召开的？")
+    assert a.alternatives == ()

@@ -149,3 +149,13 @@ def test_many_not_found_shows_its_message():
                message="No article published 2022-01-01 to 2022-12-31 holds 台风<i>")
     html = render_answer(a)
     assert "台风&lt;i&gt;" in html and "rag-notfound" in html
+
+
+def test_alternatives_listed_with_day_and_source():
+    from rag.records import Alternative
+
+    c = _citation()
+    alts = (Alternative("死亡33人。", "33人", c), Alternative("死亡20人<b>。", "20人", c))
+    html = render_answer(Answer(question="多少人？", found=True, text="答案句。", citations=(c,), alternatives=alts))
+    assert "各报道说法不一" in html and html.count("<li>") == 2
+    assert "2024-03-02" in html and "死亡20人<b>" not in html and "死亡20人&lt;b&gt;。" in html

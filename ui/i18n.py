@@ -86,6 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "In date order ({total} stories, {shown} shown):"),
     "many_more": ("另有 {more} 篇未列出。", "{more} more not shown."),
     "many_none": ("档案中没有找到相关报道：{message}", "No report found: {message}"),
+    "alternatives": ("各报道说法不一（按发布日期，最新在前）：", "Reports differ (by publication day, latest first):"),
     "event_date": ("事件日期 {value}（{how}）", "event {value} ({how})"),
     "whole_article": ("全文", "whole article"),
     "earlier_text": ("……前文", "… earlier text"),

@@ -166,5 +166,11 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
         short = (f'<div class="rag-short">{t("short_answer", lang)}<strong>{escape(answer.short.text)}</strong>'
                  f'{when}</div>')
     note = f'<div class="rag-meta">{escape(answer.message)}</div>' if answer.message else ""
+    if answer.alternatives:
+        rows = "".join(
+            f'<li><span class="rag-meta">{escape((a.citation.date or "")[:10])} · '
+            f'{escape(a.citation.source or a.citation.site or Path(a.citation.path).name)}</span> '
+            f'<strong>{escape(a.short)}</strong> — {escape(a.text)}</li>' for a in answer.alternatives)
+        note += f'<div class="rag-alternatives">{escape(t("alternatives", lang))}<ol>{rows}</ol></div>'
     return (f'<div class="rag-answer"><div class="rag-quote">{quote} <sup>[1]</sup></div>{short}'
             f'{render_dates(answer, lang)}{note}{html_cards}</div>')
