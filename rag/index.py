@@ -302,7 +302,8 @@ class Index:
         said = read_dates(question, self.config.today or None)  # the date words, filtering or not
         dates = said if question_dates and date_from is None and date_to is None else None
         frame = frame_of(question, dates)
-        recent = dates is not None and dates.relative and simplified_aligned(dates.text) not in NOWADAYS
+        recent = dates is not None and ((dates.relative and simplified_aligned(dates.text) not in NOWADAYS)
+                                        or dates.start is None)  # 截至8月3日: the reports up to that day
         if dates is not None and not (frame or recent or _PUBLISHED.search(question)):
             dates = None  # a calendar date in a one-sentence question dates the event asked about: words to match
         if dates is not None:

@@ -172,3 +172,9 @@ def test_reports_that_differ_are_all_shown_latest_first(dated):
 def test_one_report_no_alternatives(dated):
     a = dated.ask("市检察院党组会议是哪天召开的？")
     assert a.alternatives == ()
+
+
+def test_up_to_a_day_takes_the_reports_until_then(dated):
+    a = dated.ask("截至8月3日，杜苏芮残余环流造成多少人死亡？")
+    assert a.dates is not None and a.dates.start is None and a.dates.end == "2023-08-03"
+    assert a.found and "20" in a.short.text and a.citations[0].date <= "2023-08-03"
