@@ -39,13 +39,19 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 )
 
 
+# 发布 followed by what was published (哪天发布声明的, 哪天发布了通报) asks when that happened, not when the page did.
+_PUBLISHED_THING = re.compile(_PUBLISH + r"了?(?!时间|日期|的|了|吗|呢)[\u4e00-\u9fff]{2,}")
+
+
 def asked_field(question: str) -> str | None:
     """The metadata field a question asks about, or None for a question about the story."""
     q = fold(question)
     for field, pattern in _PATTERNS:
         if not pattern.search(q):
             continue
-        if field in ("url", "site") or re.search(_ARTICLE, q) or (field == "date" and re.search(_PUBLISH, q)):
+        if field in ("url", "site") or re.search(_ARTICLE, q):
+            return field
+        if field == "date" and re.search(_PUBLISH, q) and not _PUBLISHED_THING.search(q):
             return field
         if field in ("source", "author") and re.search(_PUBLISH + "|" + _ARTICLE, q):
             return field
