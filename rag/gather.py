@@ -81,9 +81,12 @@ def frame_of(question: str, dates: DateRange | None = None) -> Frame | None:
 def subject_words(question: str, dates: DateRange | None = None) -> list[str]:
     """The words a gathered article must hold: the question without its date and frame words.
 
-    >>> subject_words("去年8月关于巡视的报道有哪些？")
+    >>> from rag.dates import read_dates
+    >>> q = "去年8月关于巡视的报道有哪些？"
+    >>> subject_words(q, read_dates(q, "2024-03-01"))
     ['巡视']
-    >>> subject_words("最高检今年发布了几批典型案例？")
+    >>> q = "最高检今年发布了几批典型案例？"
+    >>> subject_words(q, read_dates(q, "2024-03-01"))
     ['最高检', '典型', '案例']
     """
     q = simplified_aligned(question)
