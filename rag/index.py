@@ -60,6 +60,7 @@ _HISTORY_TURNS = 3  # earlier turns a question is read against
 _ALTERNATIVES = 2  # other stories asked when a how-many/when/who answer comes from a dated report
 _ALTERNATIVE_SHARE = 0.8  # an alternative scores at least this share of the first answer's confidence
 _FIRST = re.compile(r"最初|最早|首次|第一次|起初|一开始")
+_LATEST = re.compile(r"最新|目前|现在|如今|最终|最后|截至|截止")
 # A question naming the reports themselves dates their publication, not an event (8月15日发布的通报).
 _PUBLISHED = re.compile(r"报道|新闻|消息|文章|刊发|刊登|報道|報導|新聞")
 
@@ -250,8 +251,8 @@ class Index:
 
     def _differing(self, answer: Answer, *, exclude: Sequence[str | Path], **asked) -> Answer:
         """When other stories of other days answer a how-many/when/who question differently (a toll
-        revised, a date moved), all of them, latest first; 最初/首次 questions take the earliest report,
-        others the latest."""
+        revised, a date moved), all of them, latest first; the best answer stays the answer, except that
+        最新/目前/截至 questions take the latest report and 最初/首次 questions the earliest."""
         if (answer.kind != "sentence" or not answer.found or answer.short is None or not answer.citations
                 or answer.citations[0].field or not answer.citations[0].date
                 or question_kind(answer.question) not in ("number", "when", "who")):
@@ -273,7 +274,9 @@ class Index:
         if len(found) < 2 or len(days) < 2 or len(shorts) < 2:
             return answer
         found.sort(key=lambda a: (a.citations[0].date or ""), reverse=True)
-        pick = found[-1] if _FIRST.search(simplified_aligned(answer.question)) else found[0]
+        asked_q = simplified_aligned(answer.question)
+        # the best answer stays the answer (other stories may be other events); 最新 / 最初 choose by day
+        pick = found[-1] if _FIRST.search(asked_q) else found[0] if _LATEST.search(asked_q) else answer
         alternatives = tuple(Alternative(a.text, a.short.text, a.citations[0], a.confidence) for a in found)
         return dataclasses.replace(pick, alternatives=alternatives, question=answer.question,
                                    message=pick.message or answer.message)

@@ -194,7 +194,8 @@ class Answer:
     story (reposts once), best first or in date order, ``total`` how many stories match (the count a
     count question asks for) and ``counted`` what was counted, in words a reader can check.
     ``alternatives`` holds other stories' answers when reports of different days disagree (latest first,
-    this answer among them); ``text`` is then the latest report's, or the earliest's for 最初/首次.
+    this answer among them); ``text`` stays the best answer's, the latest report's for 最新/目前/截至 and
+    the earliest's for 最初/首次.
     ``dates`` is the publication range read from the question's date words (None: none read, or the
     caller's date_from/date_to were used).
     """
