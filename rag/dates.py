@@ -25,7 +25,7 @@ from functools import lru_cache
 from rag.records import DateRange
 from rag.text import is_cjk, simplified_aligned
 
-__all__ = ["read_dates", "resolve_in_article", "ArticleDate", "deictic", "parse_day"]
+__all__ = ["read_dates", "resolve_in_article", "find_dates", "ArticleDate", "deictic", "parse_day"]
 
 _NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
         "九": 9, "十": 10}
@@ -425,3 +425,14 @@ def resolve_in_article(text: str, start: int, end: int, published: str | dt.date
         return ArticleDate(day.isoformat(), f"the day of {said} earlier in the article")
     got = _read(words, pub)
     return got[0] if got else None
+
+
+# 8月27日, 2023年8月, 27日, 昨天, 当天, 次日, 上周五 (what resolve_in_article reads).
+_DATE_WORDS = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}[日号]|(?:19|20)\d\d年\d{1,2}月|(?:今年|去年)\d{1,2}月|"
+                         r"(?<![\d月第])\d{1,2}日|(?<![\d月第])\d{1,2}号(?![台线楼院])|昨天|昨日|前天|今天|今日|当天|当日|次日|翌日|"
+                         r"(?:上|本)?(?:周|星期)[一二三四五六日天]")
+
+
+def find_dates(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the date words in a sentence (27日晚 -> the span of 27日)."""
+    return [m.span() for m in _DATE_WORDS.finditer(simplified_aligned(sentence))]

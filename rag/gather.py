@@ -18,11 +18,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.dates import ArticleDate, resolve_in_article
+from rag.dates import ArticleDate, find_dates, resolve_in_article
 from rag.records import Answer, Citation, DateRange, Document
 from rag.text import fold, load_jieba, simplified_aligned, split_sentences
 
-__all__ = ["Frame", "frame_of", "subject_words", "gather", "find_dates"]
+__all__ = ["Frame", "frame_of", "subject_words", "gather"]
 
 _REPORT = r"(?:报道|报导|新闻|消息|文章|通报|稿件|资讯)"
 _COUNT = re.compile(rf"(?:多少|几)篇|(?:多少|几)(?:条|则|份){_REPORT}|{_REPORT}(?:一共|共|总共)?有?(?:多少|几)|"
@@ -39,11 +39,6 @@ _FRAME_WORDS = re.compile(rf"请|帮我|一下|列出|列举|关于|有关|相�
                           r"这件事|此事|[?？!！。，,、\s]")
 
 _FUNCTION = set("有在和与及对中里上下等也都被把从向给为")
-
-# 8月27日, 2023年8月, 27日, 昨天, 当天, 次日, 上周五 (what resolve_in_article reads).
-_DATE_WORDS = re.compile(r"(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}[日号]|(?:19|20)\d\d年\d{1,2}月|(?:今年|去年)\d{1,2}月|"
-                         r"(?<![\d月第])\d{1,2}日|(?<![\d月第])\d{1,2}号(?![台线楼院])|昨天|昨日|前天|今天|今日|当天|当日|次日|翌日|"
-                         r"(?:上|本)?(?:周|星期)[一二三四五六日天]")
 
 
 @dataclass(frozen=True)
@@ -146,11 +141,6 @@ def _phrases(question: str, words: list[str], sets: list[set[int]], holding) -> 
 
 def _holds(text: str, variants: tuple[str, ...]) -> int:
     return sum(text.count(v) for v in variants)
-
-
-def find_dates(sentence: str) -> list[tuple[int, int]]:
-    """Spans of the date words in a sentence (27日晚 -> the span of 27日)."""
-    return [m.span() for m in _DATE_WORDS.finditer(simplified_aligned(sentence))]
 
 
 def _quote(doc: Document, words: Sequence[tuple[str, ...]], dated: bool) -> tuple[int, int, ArticleDate | None]:
