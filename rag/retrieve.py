@@ -4,7 +4,8 @@ BM25 scores every passage from its postings. Dense scoring is exact (one matrix-
 product over unit vectors) below the index's exact limit, and an approximate FAISS index
 proposes candidates above it (see rag.dense). Scores are fused on a common scale: BM25
 divided by the best BM25 score of the query, and cosine rescaled between the query's
-median and best passage.
+median and best passage. The first candidates are then reordered by ``rag.rerank`` when the
+index has a reranker.
 
 Passages and documents are addressed by *slot*: their position in the index's segments.
 Slots of deleted documents stay empty (None) and are masked out of every search.
@@ -23,7 +24,8 @@ import numpy as np
 from rag.dense import DenseIndex
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Document, Hit
-from rag.text import query_terms
+from rag.rerank import Reranker, candidate_rows
+from rag.text import fold, query_terms
 from rag.threads import openmp_threads
 
 __all__ = ["Scored", "Retriever", "Passages", "fuse", "passage_text"]
@@ -140,6 +142,7 @@ class Retriever:
     group_of: dict[int, int]  # doc_id -> the doc_id of its repost group's original (the copy cited)
     remote: object | None = None  # rag.milvus.MilvusPassages when the index searches on Milvus
     query_threads: int = 0  # OpenMP threads of a query's embedding (0: as the process has them)
+    reranker: Reranker | None = None  # reorders the first candidates (rag.rerank); None: the fused order
 
     def embed_query(self, text: str) -> Future:
         """The query's embedding, computed on a worker thread while the caller scores BM25.
@@ -215,8 +218,25 @@ class Retriever:
         if not len(self.chunks) or not self.chunks.live.any():
             return []
         if self.remote is not None:
-            return self._in_order(self._score_remote(question, allowed, extra_terms, query_vector, remote_filter))
-        return self._in_order(self._score(question, allowed, extra_terms, query_vector))
+            scored = self._in_order(self._score_remote(question, allowed, extra_terms, query_vector, remote_filter))
+        else:
+            scored = self._in_order(self._score(question, allowed, extra_terms, query_vector))
+        return self.rerank(question, scored, extra_terms) if self.reranker is not None else scored
+
+    def rerank_rows(self, question: str, scored: Sequence[Scored], depth: int,
+                    extra_terms: Sequence[str] = ()) -> np.ndarray:
+        """The reranker's features (``rag.rerank.FEATURES``) of the first ``depth`` candidates."""
+        q_terms = query_terms(question) + list(extra_terms)
+        texts = []
+        for s in scored[:depth]:
+            chunk = self.chunks[s.chunk_index]
+            doc = self.documents[chunk.doc_id]
+            texts.append((fold(doc.title or ""), fold(chunk.text)))
+        return candidate_rows(scored, texts, fold(question), q_terms, self.lexical.idf(q_terms))
+
+    def rerank(self, question: str, scored: list[Scored], extra_terms: Sequence[str] = ()) -> list[Scored]:
+        """``scored`` with its first ``reranker.depth`` candidates in the reranker's order."""
+        return self.reranker.rerank(scored, self.rerank_rows(question, scored, self.reranker.depth, extra_terms))
 
     def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
                       query_vector: QueryVector | None, expr: str) -> list[Scored]:
