@@ -11,7 +11,8 @@ reader outputs, so strategies are compared on identical inputs. A span's key is
 and the best key across the passages read is the short answer; the sentence that holds it is the
 quote. Printed for each file and for the mean over the files: EM and F1 of the short answer and the
 share of quotes that contain a gold answer, the strategies ordered by mean F1, with the shipped one
-(``rag.answer``'s weights, ``Config().reader_passages``) marked.
+(the hand-set weights ``rag.span_choice.HAND``, ``Config().reader_passages``) marked; ``ask`` now
+chooses with the weights ``python -m rag.span_choice_fit`` fits on training questions.
 
 Usage: python bench/reader_choices.py FILE.json [FILE.json ...] --keep DIR [--part dev] [--limit N]
        [--passages 4] [--rows ROWS.json]
@@ -28,7 +29,8 @@ import sys
 from pathlib import Path
 
 import rag
-from rag.answer import _READER_COVERAGE, _READER_PRIOR, _READER_WINDOW, _sentence_says, _weights
+from rag.answer import _sentence_says, _weights
+from rag.span_choice import HAND
 from rag.text import split_sentences
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -101,7 +103,8 @@ def main() -> None:
         data = {f.name: read_file(f, args.keep, args.part, args.limit, args.passages) for f in args.files}
         if args.rows:
             args.rows.write_text(json.dumps(data), encoding="utf-8")
-    shipped = (rag.Config().reader_passages, _READER_PRIOR, _READER_COVERAGE, _READER_WINDOW)
+    # the hand-set choice (rag.span_choice.HAND) that the fitted one (rag/span_choice.json) started from
+    shipped = (rag.Config().reader_passages, *HAND.weights[1:4])
     grid = set(itertools.product(range(1, args.passages + 1), [0.0, 2.5, 5.0, 7.5], [0.0, 2.0, 4.0, 8.0, 16.0],
                                  [0.0, 2.0, 4.0, 8.0, 16.0])) | {shipped}
     results = []
