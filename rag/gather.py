@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.dates import ArticleDate, find_dates, resolve_in_article
 from rag.records import Answer, Citation, DateRange, Document
-from rag.text import fold, load_jieba, simplified_aligned, split_sentences
+from rag.text import fold, load_jieba, simplified_aligned, split_sentences, strip_question_words
 
 __all__ = ["Frame", "frame_of", "subject_words", "gather"]
 
@@ -99,6 +99,36 @@ def subject_words(question: str, dates: DateRange | None = None) -> list[str]:
             if w not in words:
                 words.append(w)
     return words
+
+
+def timeline_subject(question: str, cited: str, documents) -> str:
+    """The subject a "timeline" action on a citation card asks about: the words of ``question`` that the
+    cited text (title and sentence) also holds and that other reports of the archive hold too — names first
+    (jieba's person, place, organisation and other proper-noun tags), then other nouns, the rarer first
+    within each — two of them, in the question's order (台风杜苏芮在哪里登陆 → 台风 杜苏芮; a verb such as 登陆 or
+    启动 names no story). Empty when no such noun is in two documents.
+    ``documents``: a ``DocumentStore`` (its ``containing`` byte search)."""
+    text = fold(cited)
+    asked = strip_question_words(fold(question))
+    words = set(subject_words(asked))
+    ranked = []
+    for w, flag in load_jieba().posseg.cut(asked):
+        if w in words and w in text and not w.isdigit() and w not in {x for _, _, x in ranked}:
+            if flag in _NAME_TAGS or flag.startswith("n"):
+                ranked.append((0 if flag in _NAME_TAGS else 1, len(ranked), w))
+    held = sorted((kind, len(documents.containing(w)), w) for kind, _, w in ranked[:5])
+    held = [(kind, n, w) for kind, n, w in held if n >= 2]
+    if not held:
+        return ""
+    picked = [held[0][2]]
+    for _, _, w in held[1:]:
+        if len(documents.containing(picked[0]) & documents.containing(w)) >= 2:
+            picked.append(w)
+            break
+    return " ".join(sorted(picked, key=asked.find))
+
+
+_NAME_TAGS = {"nr", "nrt", "nrfg", "ns", "nt", "nz", "eng"}
 
 
 @lru_cache(maxsize=4)

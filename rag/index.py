@@ -29,7 +29,7 @@ from rag.dates import NOWADAYS, read_dates, resolve_in_article
 from rag.dense import Approximate, DenseIndex
 from rag.docstore import DocumentStore
 from rag.embed import load_encoder
-from rag.gather import frame_of, gather
+from rag.gather import frame_of, gather, timeline_subject
 from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
 from rag.lexical import LexicalIndex, LexicalSegment
@@ -243,6 +243,16 @@ class Index:
         return self._retriever.hits(scored, k)
 
     @_question_threads(openmp=False)  # retrieval below is limited; the reader keeps every thread
+    def timeline_question(self, question: str, citation) -> str:
+        """The question a "timeline" action on the card of ``citation`` (an answer to ``question``) asks,
+        ``…的经过``: the question's words the cited sentence holds and other reports hold too
+        (``rag.gather.timeline_subject``), or "" when no other report shares them.
+
+        >>> index.ask(index.timeline_question(answer.question, answer.citations[0]))   # doctest: +SKIP
+        """
+        subject = timeline_subject(question, f"{citation.title or ''} {citation.sentence}", self._slots)
+        return f"{subject}的经过" if subject else ""
+
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:

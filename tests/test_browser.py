@@ -270,6 +270,23 @@ def test_list_answer_cards_every_story(server, locale, width, head):
         browser.close()
 
 
+def test_a_cards_timeline_action_asks_for_the_storys_timeline(server):
+    """The "timeline" link on a citation card asks its question; the answer is a timeline."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser, page = _open(p, url, "zh-CN")
+        _ask(page, "中央第七督导组组长是谁？")
+        link = page.locator(".rag-card a.rag-timeline").last
+        assert link.count() == 1 and link.get_attribute("title").endswith("的经过")
+        before = page.locator(".rag-many").count()
+        link.click()
+        page.wait_for_function(f"() => document.querySelectorAll('.rag-many').length > {before}", timeout=180_000)
+        assert page.locator("#chat").inner_text().count(link.get_attribute("title")) >= 1  # asked as typed
+        browser.close()
+
+
 def test_dates_chip_and_switch(server):
     """A date in the question shows its range as a chip; unticking the switch searches all dates."""
     from playwright.sync_api import sync_playwright

@@ -94,6 +94,22 @@ def test_timeline_in_date_order(dated):
     assert first.event_date == "2023-07-21"
 
 
+def test_a_citation_cards_timeline_follows_its_story(dated):
+    """The card's "timeline" action asks about the question's words that the cited sentence and other
+    reports hold; its answer is the story's timeline, in date order."""
+    a = dated.ask("台风杜苏芮在哪里登陆？")
+    assert a.found and _names(a.citations) <= {"t2", "t3"}
+    asked = dated.timeline_question(a.question, a.citations[0])
+    assert asked.endswith("的经过") and "杜苏芮" in asked and "哪里" not in asked
+    t = dated.ask(asked)
+    assert t.kind == "timeline" and {"t1", "t2", "t3"} <= _names(t.items)
+    days = [(c.event_date or c.date)[:10] for c in t.items]
+    assert days == sorted(days)
+    # a word no other report holds gives no action
+    lone = dated.ask("暑期安全教育活动何时启动？")
+    assert dated.timeline_question(lone.question, lone.citations[0]) == ""
+
+
 def test_empty_range_says_what_it_read(dated):
     a = dated.ask("去年关于台风的报道有哪些？")
     assert not a.found and a.kind == "list" and a.reason == "no_match"

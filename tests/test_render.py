@@ -159,3 +159,9 @@ def test_alternatives_listed_with_day_and_source():
     html = render_answer(Answer(question="多少人？", found=True, text="答案句。", citations=(c,), alternatives=alts))
     assert "各报道说法不一" in html and html.count("<li>") == 2
     assert "2024-03-02" in html and "死亡20人<b>" not in html and "死亡20人&lt;b&gt;。" in html
+
+
+def test_a_cards_timeline_action_carries_its_question_escaped():
+    html = render_citation(1, _citation(), timeline='台风"x"<b>的经过')
+    assert 'class="rag-timeline"' in html and 'title="台风&quot;x&quot;&lt;b&gt;的经过"' in html
+    assert "rag-timeline" not in render_citation(1, _citation())

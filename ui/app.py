@@ -43,7 +43,23 @@ mark{background:#fff3a3;padding:0 1px}
 .rag-notfound{color:#9a3412}
 .rag-chip{display:inline-block;background:#ddf4ff;border:1px solid #54aeff;border-radius:12px;padding:1px 10px;margin:4px 0}
 .rag-event{font-weight:600}
+.rag-timeline{font-size:.9em}
 """
+
+# A citation card's "timeline" link asks its question (the link's title) as if typed: the question box is filled and
+# asked with the Ask button, so the timeline answer joins the conversation like any other.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.rag-timeline");
+  if (!link) return;
+  event.preventDefault();
+  const box = document.querySelector("#question textarea");
+  if (!box) return;
+  box.value = link.title;
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+  setTimeout(() => document.querySelector("#send").click(), 100);  // the Ask button, once the box holds it
+});
+</script>"""
 
 
 def _lang(request: gr.Request | None) -> str:
@@ -127,11 +143,14 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                 yield "", history + [{"role": "assistant", "content": str(exc)}], answers
                 return
             articles = {c.path: index.document(c.path).text for c in answer.citations}
+            timelines = ({c.path: index.timeline_question(message, c) for c in answer.citations}
+                         if answer.kind == "sentence" and answer.found else {})
         # the quote first; the cards (with the whole articles) follow
         yield "", history + [{"role": "assistant", "content": render_answer(answer, lang=lang, cards=False)}], answers
         answers = {**answers, str(len(history)): {"answer": dataclasses.asdict(answer),
                                                   "turn": dataclasses.asdict(rag.Turn.of(answer))}}
-        yield "", history + [{"role": "assistant", "content": render_answer(answer, articles, lang)}], answers
+        yield "", history + [{"role": "assistant", "content": render_answer(answer, articles, lang,
+                                                                             timelines=timelines)}], answers
 
     def feedback(answers: dict, data: gr.LikeData, request: gr.Request):
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -273,6 +292,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                                      max_lines=3, autofocus=True)
                     gr.Examples(EXAMPLES, inputs=box, label=i18n("examples"))
                     with gr.Row():
+                        send = gr.Button(i18n("send"), size="sm", variant="primary", elem_id="send")
                         clear = gr.Button(i18n("new_conversation"), size="sm", elem_id="new-conversation")
                     gr.Markdown(i18n("feedback_hint"))
                 with gr.Column(scale=1, min_width=220):
@@ -283,8 +303,9 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                                           elem_id="sources")
                     question_dates = gr.Checkbox(value=index.config.question_dates, label=i18n("question_dates"),
                                                  elem_id="question-dates")
-            box.submit(respond, [box, chat, answers, date_from, date_to, sources, question_dates],
-                       [box, chat, answers])
+            asked = [box, chat, answers, date_from, date_to, sources, question_dates]
+            box.submit(respond, asked, [box, chat, answers])
+            send.click(respond, asked, [box, chat, answers])
             clear.click(lambda: ([], {}), None, [chat, answers])
             chat.like(feedback, [answers], None)
         with gr.Tab(i18n("tab_archive"), elem_id="tab-archive"):
@@ -362,7 +383,7 @@ def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
     signal.signal(signal.SIGTERM, stop)
     demo = make_app(index, read_only=read_only)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
-                                                   show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n,
+                                                   head=HEAD, show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n,
                                                    prevent_thread_lock=True)
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{local}:{demo.server_port}"

@@ -36,9 +36,10 @@ def _link(url: str | None, path: str, lang: str) -> str:
     return f'<span class="rag-nolink">{escape(Path(path).name)} ({t("no_link", lang)})</span>'
 
 
-def render_citation(n: int, c: Citation, article: str | None = None, lang: str = "zh-CN") -> str:
+def render_citation(n: int, c: Citation, article: str | None = None, lang: str = "zh-CN", timeline: str = "") -> str:
     """A numbered card: title, date, source, link, the passage with the sentence marked,
-    and (folded away) the whole article with the same sentence marked."""
+    and (folded away) the whole article with the same sentence marked; ``timeline``: the question its
+    "timeline" action asks (``Index.timeline_question``), none when empty."""
     # the card shows the day; the record keeps the time (2019-07-03 09:22:50)
     meta = " · ".join(escape(x) for x in ((c.date or "")[:10], c.source or (f"{c.site} ({t('site', lang)})" if c.site else ""))
                       if x)
@@ -56,9 +57,18 @@ def render_citation(n: int, c: Citation, article: str | None = None, lang: str =
     return (
         f'<div class="rag-card"><div class="rag-card-head"><span class="rag-num">[{n}]</span> '
         f'<b>{escape(c.title or Path(c.path).name)}</b></div>'
-        f'<div class="rag-meta">{meta} {_link(c.url, c.path, lang)}</div>'
+        f'<div class="rag-meta">{meta} {_link(c.url, c.path, lang)}{_timeline(timeline, lang)}</div>'
         f'<blockquote class="rag-passage">{passage}</blockquote>{also}{full}</div>'
     )
+
+
+def _timeline(question: str, lang: str) -> str:
+    """The card's "timeline" action: a link the page's script turns into asking ``question``, which its
+    title carries (the chat's sanitiser keeps ``title``, not ``data-`` attributes) and shows on hover."""
+    if not question:
+        return ""
+    return (f' · <a href="#" class="rag-timeline" title="{escape(question, quote=True)}">'
+            f'{t("timeline_action", lang)}</a>')
 
 
 def _article_from_highlight(article: str, start: int, end: int, lang: str) -> str:
@@ -138,7 +148,7 @@ def render_many(answer: Answer, lang: str = "zh-CN") -> str:
 
 
 def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: str = "zh-CN", *,
-                  cards: bool = True) -> str:
+                  cards: bool = True, timelines: dict[str, str] | None = None) -> str:
     """The chat reply: the quote (short answer in bold), then the citation cards (``cards=False``:
     the quote alone, shown while the cards are made); a list, count or timeline answer as
     ``render_many`` draws it."""
@@ -156,8 +166,9 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
         quote = highlight(answer.text, 0, len(answer.text),
                           inner=(answer.short.start - c.start, answer.short.end - c.start)).replace(
             "<mark>", "").replace("</mark>", "")
-    html_cards = "".join(render_citation(i, c, articles.get(c.path), lang) for i, c in enumerate(answer.citations, 1)
-                         ) if cards else ""
+    timelines = timelines or {}
+    html_cards = "".join(render_citation(i, c, articles.get(c.path), lang, timelines.get(c.path, ""))
+                         for i, c in enumerate(answer.citations, 1)) if cards else ""
     short = ""
     if answer.short:
         when = ""
