@@ -24,6 +24,7 @@ from rag.reader import Reader
 from rag.records import Answer, Chunk, Citation, Document, ShortAnswer
 from rag.retrieve import Retriever, Scored, passage_text
 from rag.span import TYPED, question_kind, short_answer
+from rag.span_choice import SpanChoice, load_span_choice
 from rag.text import fold, load_jieba, query_terms, split_sentences, terms
 
 __all__ = ["answer_question", "rank_sentences", "term_coverage"]
@@ -168,7 +169,8 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
                     reader_weight: float = Config.reader_weight,
                     reader_min_margin: float = Config.reader_min_margin, avoid: Sequence[tuple[int, int, int]] = (),
                     repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
-                    sentence_int8: bool = False, scorer: ConfidenceModel | None = None) -> Answer:
+                    sentence_int8: bool = False, scorer: ConfidenceModel | None = None,
+                    span_choice: SpanChoice | None = None) -> Answer:
     """Choose the sentence that answers ``question`` from the ranked passages.
 
     With a ``reader``, the best span it finds in the top ``reader_passages`` passages is the
@@ -183,7 +185,7 @@ def answer_question(question: str, *, retriever: Retriever, scored: Sequence[Sco
     (bench/ask_latency.py; docs/experiments.md).
     """
     related = tuple(retriever.hits(scored, related_k))
-    span = (_read(question, history_terms, retriever, scored, reader, reader_passages, repeat, bf16)
+    span = (_read(question, history_terms, retriever, scored, reader, reader_passages, repeat, bf16, span_choice)
             if reader is not None else None)
     if span is not None and _overlaps(span.doc_id, span.short.start, span.short.end, avoid):
         span = None  # already said: the rules look further
@@ -252,27 +254,42 @@ class _Span:
     sentence: tuple[int, int]  # document offsets of the sentence(s) holding the span
 
 
-def _read(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
-          reader: Reader, n: int, repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False) -> _Span | None:
-    """Read the ``n`` best passages; the best span across them, or None when there is none.
+@dataclass(frozen=True)
+class SpanCandidate:
+    """One span the reader proposes, trimmed, in document offsets, with its choice features
+    (``rag.span_choice.FEATURES``) and the window's "no answer" score."""
 
-    Every window's best span competes on one score: the span's margin over its window's
-    "no answer" (raw span scores are not comparable across windows; margins are), the passage's
-    retrieval score, and how much of the question the span's sentence says (IDF-weighted term
-    coverage, whole sentence and within a short window): the reader alone misses that a sibling
-    sentence or passage answers a different meeting, date or person than the one asked about.
-    A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
+    doc_id: int
+    passage: int  # index into the passages read
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    features: tuple[float, ...]
+    margin: float
+    null: float
+
+
+def reader_candidates(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
+                      reader: Reader, n: int, bf16: bool = False) -> tuple[list[Scored], list[SpanCandidate]]:
+    """Read the ``n`` best passages: every span the reader proposes (``SPANS_PER_WINDOW`` a window), each with
+    the features its choice weighs (``rag.span_choice``). The fit (``python -m rag.span_choice_fit``) asks
+    this same function, so what it learns is what ``ask`` sees."""
     top = list(scored[:n])
     if not top:
-        return None
+        return top, []
     chunks = [retriever.chunks[p.chunk_index] for p in top]
-    guesses = reader.read(question, [c.text for c in chunks], top=3 if repeat else 1, bf16=bf16,
+    kind = question_kind(question)
+    guesses = reader.read(question, [c.text for c in chunks], top=SPANS_PER_WINDOW, bf16=bf16,
                           one_clause=_one_clause(question), slack=_CLAUSE_SLACK)
     if not guesses:
-        return None
+        return top, []
     q_all, idf = _weights(question, history_terms, retriever)
+    asked = set(fold(question))
     split: dict[int, list[tuple[int, int]]] = {}  # each passage's sentences, split once
-    said: dict[tuple[int, int], float] = {}
+    said: dict[tuple[int, int], tuple[float, float]] = {}
+    best_in: dict[int, float] = {}
+    for g in guesses:  # sorted best first: the first of each passage is its best
+        best_in.setdefault(g.passage, g.score)
 
     def sentence(passage: int, a: int, b: int) -> tuple[int, int]:
         """Document offsets of the sentence(s) of ``passage`` that hold document offsets [a, b)."""
@@ -282,28 +299,49 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
         inside = [(s, e) for s, e in split[passage] if s < b and e > a] or [(a, b)]
         return inside[0][0], inside[-1][1]
 
-    def says(x) -> float:
-        s, e = sentence(x.passage, chunks[x.passage].start + x.start, chunks[x.passage].start + x.end)
-        if (x.passage, s) not in said:
-            doc = retriever.documents[chunks[x.passage].doc_id]
-            whole, window = _sentence_says(q_all, idf, doc, doc.text[s:e])
-            said[x.passage, s] = _READER_COVERAGE * whole + _READER_WINDOW * window
-        return said[x.passage, s]
+    out = []
+    for g in guesses:
+        c = chunks[g.passage]
+        doc = retriever.documents[c.doc_id]
+        a, b = _trim_span(doc.text, c.start + g.start, c.start + g.end)
+        if b <= a:
+            continue
+        s, e = sentence(g.passage, a, b)
+        if (g.passage, s) not in said:
+            said[g.passage, s] = _sentence_says(q_all, idf, doc, doc.text[s:e])
+        whole, window = said[g.passage, s]
+        span = doc.text[a:b]
+        folded = fold(span)
+        fits = float(bool(TYPED[kind].search(folded))) if kind in TYPED else 0.0
+        features = (g.score - g.null, top[g.passage].score, whole, window, 1.0 / (1 + g.passage),
+                    float(g.score >= best_in[g.passage]), math.log1p(len(span)), fits,
+                    float(bool(_CLAUSE_END.search(span))), sum(ch in asked for ch in folded) / len(folded))
+        out.append(SpanCandidate(c.doc_id, g.passage, a, b, (s, e), features, g.score - g.null, g.null))
+    return top, out
 
-    def again(x) -> bool:
-        c = chunks[x.passage]
-        return _overlaps(c.doc_id, c.start + x.start, c.start + x.end, repeat)
 
-    g = max(guesses, key=lambda x: x.score - x.null + _READER_PRIOR * top[x.passage].score + says(x)
-            - (_REPEAT_READER if repeat and again(x) else 0.0))
-    null = min(x.null for x in guesses)
-    c = chunks[g.passage]
-    doc = retriever.documents[c.doc_id]
-    a, b = _trim_span(doc.text, c.start + g.start, c.start + g.end)
-    if b <= a:
+def _read(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
+          reader: Reader, n: int, repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
+          choice: SpanChoice | None = None) -> _Span | None:
+    """Read the ``n`` best passages; the best span across them, or None when there is none.
+
+    Every span the reader proposes competes on one linear score over its features
+    (``rag.span_choice``: its margin over its window's "no answer", the passage's retrieval score
+    and rank, how much of the question the span's sentence says, whole and within a short window,
+    the span's length and form), with the weights ``choice`` gives (``Config.span_choice_model``: the
+    hand-set 1, 5, 8, 8 by default, or a fit's, ``rag/span_choice.json``). The reader alone
+    misses that a sibling sentence or passage answers a different meeting, date or person than the
+    one asked about. A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
+    top, cands = reader_candidates(question, history_terms, retriever, scored, reader, n, bf16)
+    if not cands:
         return None
-    return _Span(c.doc_id, top[g.passage], ShortAnswer(doc.text[a:b], a, b, "reader"), g.score - null,
-                 sentence(g.passage, a, b))
+    choice = choice or load_span_choice()
+    g = max(cands, key=lambda x: choice.score(x.features)
+            - (_REPEAT_READER if repeat and _overlaps(x.doc_id, x.start, x.end, repeat) else 0.0))
+    null = min(x.null for x in cands)
+    doc = retriever.documents[g.doc_id]
+    return _Span(g.doc_id, top[g.passage], ShortAnswer(doc.text[g.start:g.end], g.start, g.end, "reader"),
+                 g.margin + g.null - null, g.sentence)
 
 
 # A person, a date or a quantity is read within one clause: the reader alone runs on past the
@@ -320,12 +358,8 @@ def _one_clause(question: str) -> bool:
 
 _REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
 _REPEAT_RULES = 0.08  # the same for the rules' sentence score (0..1)
-_READER_PRIOR = 5.0  # weight of the passage's fused retrieval score (0..1) when choosing the reader's span
-# Choosing the reader's span: the coverage of the question by the span's sentence (0..1) counts this
-# many logits, whole sentence and within a window. Chosen on the dev halves, checked on the held-out
-# ones (docs/experiments.md, "The reader's span chosen with the question's coverage").
-_READER_COVERAGE = 8.0
-_READER_WINDOW = 8.0
+SPANS_PER_WINDOW = 3  # spans the reader proposes in each window; the choice weighs them all
+_CLAUSE_END = re.compile(r"[，,；;。]")
 _EDGE_OPEN = "“‘「『《（(【"
 _EDGE_CLOSE = "”’」』》）)】"
 

