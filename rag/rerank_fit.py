@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.ascent import coordinate_ascent
 from rag.rerank import FEATURES, SHIPPED, Reranker
 
 __all__ = ["fit", "main"]
@@ -178,21 +179,7 @@ def search_weights(sets: list, steps=(1.0, 0.5, 0.25, 0.1, 0.05)) -> np.ndarray:
     def objective(v: np.ndarray) -> float:
         return float(np.mean([_r1(p, v) for p in sets]))
 
-    best = objective(w)
-    for step in steps:
-        moved = True
-        while moved:
-            moved = False
-            for j in range(len(FEATURES)):
-                if FEATURES[j] == "window":
-                    continue  # the scale: one weight stays fixed
-                for delta in (step, -step):
-                    v = w.copy()
-                    v[j] += delta
-                    o = objective(v)
-                    if o > best + 1e-4:
-                        w, best, moved = v, o, True
-    return w
+    return coordinate_ascent(objective, w, fixed=FEATURES.index("window"), steps=steps)
 
 
 def fit(rows: dict[str, np.ndarray], groups: np.ndarray, kinds: np.ndarray, *, folds: int = 5,

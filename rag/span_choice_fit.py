@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.ascent import coordinate_ascent
 from rag.span_choice import FEATURES, HAND, SHIPPED
 
 __all__ = ["fit", "main", "search"]
@@ -95,19 +96,7 @@ def search(rows: list[dict], start: np.ndarray, steps=(2.0, 1.0, 0.5, 0.25)) -> 
     def objective(v: np.ndarray) -> float:
         return sum(f[int(np.argmax(x @ v))] for x, f in arrays) / max(len(rows), 1)
 
-    w, best = start.astype(float).copy(), objective(start)
-    for step in steps:
-        moved = True
-        while moved:
-            moved = False
-            for j in range(1, len(FEATURES)):
-                for delta in (step, -step):
-                    v = w.copy()
-                    v[j] += delta
-                    o = objective(v)
-                    if o > best + 1e-4:
-                        w, best, moved = v, o, True
-    return w
+    return coordinate_ascent(objective, start, fixed=FEATURES.index("margin"), steps=steps)
 
 
 def fit(rows: list[dict], *, folds: int = 5, seed: int = 13) -> tuple[np.ndarray, dict]:
