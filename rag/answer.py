@@ -254,6 +254,9 @@ class _Span:
     sentence: tuple[int, int]  # document offsets of the sentence(s) holding the span
 
 
+SPANS_PER_WINDOW = 3  # spans the reader proposes in each window; the fit collects them all (a choice sets its own)
+
+
 @dataclass(frozen=True)
 class SpanCandidate:
     """One span the reader proposes, trimmed, in document offsets, with its choice features
@@ -270,8 +273,9 @@ class SpanCandidate:
 
 
 def reader_candidates(question: str, history_terms: Sequence[str], retriever: Retriever, scored: Sequence[Scored],
-                      reader: Reader, n: int, bf16: bool = False) -> tuple[list[Scored], list[SpanCandidate]]:
-    """Read the ``n`` best passages: every span the reader proposes (``SPANS_PER_WINDOW`` a window), each with
+                      reader: Reader, n: int, bf16: bool = False,
+                      spans: int = SPANS_PER_WINDOW) -> tuple[list[Scored], list[SpanCandidate]]:
+    """Read the ``n`` best passages: every span the reader proposes (``spans`` a window), each with
     the features its choice weighs (``rag.span_choice``). The fit (``python -m rag.span_choice_fit``) asks
     this same function, so what it learns is what ``ask`` sees."""
     top = list(scored[:n])
@@ -279,7 +283,7 @@ def reader_candidates(question: str, history_terms: Sequence[str], retriever: Re
         return top, []
     chunks = [retriever.chunks[p.chunk_index] for p in top]
     kind = question_kind(question)
-    guesses = reader.read(question, [c.text for c in chunks], top=SPANS_PER_WINDOW, bf16=bf16,
+    guesses = reader.read(question, [c.text for c in chunks], top=spans, bf16=bf16,
                           one_clause=_one_clause(question), slack=_CLAUSE_SLACK)
     if not guesses:
         return top, []
@@ -332,10 +336,12 @@ def _read(question: str, history_terms: Sequence[str], retriever: Retriever, sco
     hand-set 1, 5, 8, 8 by default, or a fit's, ``rag/span_choice.json``). The reader alone
     misses that a sibling sentence or passage answers a different meeting, date or person than the
     one asked about. A span inside ``repeat`` (the quote a follow-up came after) loses ``_REPEAT_READER``."""
-    top, cands = reader_candidates(question, history_terms, retriever, scored, reader, n, bf16)
+    choice = choice or load_span_choice()
+    # a follow-up may need the runner-up of a window when the best repeats the previous quote
+    spans = max(choice.spans_per_window, 3 if repeat else 1)
+    top, cands = reader_candidates(question, history_terms, retriever, scored, reader, n, bf16, spans)
     if not cands:
         return None
-    choice = choice or load_span_choice()
     g = max(cands, key=lambda x: choice.score(x.features)
             - (_REPEAT_READER if repeat and _overlaps(x.doc_id, x.start, x.end, repeat) else 0.0))
     null = min(x.null for x in cands)
@@ -358,7 +364,6 @@ def _one_clause(question: str) -> bool:
 
 _REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
 _REPEAT_RULES = 0.08  # the same for the rules' sentence score (0..1)
-SPANS_PER_WINDOW = 3  # spans the reader proposes in each window; the choice weighs them all
 _CLAUSE_END = re.compile(r"[，,；;。]")
 _EDGE_OPEN = "“‘「『《（(【"
 _EDGE_CLOSE = "”’」』》）)】"

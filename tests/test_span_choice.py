@@ -72,11 +72,13 @@ def test_ask_hands_every_proposed_span_to_the_choice(seed_index):
     r = seed_index._retriever
     q = "巡视工作的根本任务是什么？"
     top, cands = reader_candidates(q, (), r, r.score_passages(q), seed_index._reader, 3)
-    assert 1 < len(cands) <= 3 * SPANS_PER_WINDOW * 4
+    assert 1 < len(cands) <= 3 * SPANS_PER_WINDOW * 4  # what the fit collects: three a window
+    assert len({c.passage for c in cands}) == len(top)
     assert all(len(c.features) == len(FEATURES) for c in cands)
     doc = r.documents[cands[0].doc_id]
     assert all(c.sentence[0] <= c.start < c.end <= c.sentence[1] for c in cands)
-    assert seed_index._span_choice == HAND  # the default
+    assert seed_index._span_choice == HAND  # the default: the best span of each window
+    _, cands = reader_candidates(q, (), r, r.score_passages(q), seed_index._reader, 3, spans=HAND.spans_per_window)
     best = max(cands, key=lambda c: HAND.score(c.features))
     assert r.documents[best.doc_id].text[best.start:best.end] == seed_index.ask(q).short.text
     assert doc.text  # spans are document offsets
