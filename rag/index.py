@@ -245,7 +245,6 @@ class Index:
                                                 remote_filter=self._expr(date_from, date_to, sources, exclude))
         return self._retriever.hits(scored, k)
 
-    @_question_threads(openmp=False)  # retrieval below is limited; the reader keeps every thread
     def timeline_question(self, question: str, citation) -> str:
         """The question a "timeline" action on the card of ``citation`` (an answer to ``question``) asks,
         ``…的经过``: the question's words the cited sentence holds and other reports hold too
@@ -256,6 +255,7 @@ class Index:
         subject = timeline_subject(question, f"{citation.title or ''} {citation.sentence}", self._slots)
         return f"{subject}的经过" if subject else ""
 
+    @_question_threads(openmp=False)  # retrieval below is limited; the reader keeps every thread
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
