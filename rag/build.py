@@ -108,7 +108,8 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
             keep.append(slot)  # indexed from another folder, or still there but unreadable now
     added = [f for f in files if str(f) not in old_docs]
     to_read.extend(added)
-    loaded = load_documents(to_read, max_file_bytes=config.max_file_bytes, hashes=hashes, progress=tick("read"))
+    loaded = load_documents(to_read, max_file_bytes=config.max_file_bytes, hashes=hashes, progress=tick("read"),
+                            ocr_progress=tick("ocr"))
     failed = {s.path for s in loaded.skipped}
     for path in updated:  # a changed file that can no longer be read keeps its previous version
         (keep if path in failed else dead).append(old_docs[path])

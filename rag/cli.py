@@ -49,10 +49,12 @@ class _Bars:
 
         bar = self._bars.get(stage)
         if bar is None:
-            self.close()  # the previous stage is over
-            label = {"read": "reading files", "embed": "embedding passages"}.get(stage, stage)
-            bar = self._bars[stage] = tqdm(total=total, desc=label, unit=" item", file=sys.stderr, leave=False,
-                                           disable=None)
+            if stage != "ocr":  # pages read by OCR are counted under the file bar, which stays
+                self.close()  # the previous stage is over
+            label = {"read": "reading files", "ocr": "OCR", "embed": "embedding passages"}.get(stage, stage)
+            bar = self._bars[stage] = tqdm(total=total, desc=label, unit=" page" if stage == "ocr" else " item",
+                                           file=sys.stderr, leave=False, disable=None)
+        bar.total = total  # OCR's total grows as files with more pages are opened
         bar.n = done
         bar.refresh()
 

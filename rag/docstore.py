@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.records import Document
+from rag.records import Document, ScanLine
 
 __all__ = ["DocMeta", "DocumentStore", "META_FILE", "write_meta"]
 
@@ -58,6 +58,8 @@ def write_meta(folder: Path, documents: Sequence[Document], line_bytes: Sequence
 def _document(line: bytes) -> Document:
     fields = json.loads(line)
     fields["meta_lines"] = tuple(fields.get("meta_lines", ()))
+    fields["scan"] = tuple(ScanLine(s["page"], s["start"], tuple(s["box"]), tuple(s["left"]), tuple(s["right"]),
+                                    tuple(s["conf"])) for s in fields.get("scan", ()))
     return Document(**fields)
 
 

@@ -37,7 +37,8 @@ from rag.milvus import passages_for
 from rag.rerank import load_reranker
 from rag.span_choice import HAND, load_span_choice
 from rag.reader import load_reader
-from rag.records import Alternative, Answer, BuildReport, Chunk, Document, DocumentList, Hit, Skipped, Turn
+from rag.records import (Alternative, Answer, BuildReport, Chunk, Citation, Document, DocumentList, Hit, ScanRegion,
+                         Skipped, Turn)
 from rag.retrieve import Passages, Retriever
 from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
 from rag.span import question_kind
@@ -161,6 +162,19 @@ class Index:
         if key not in self._by_path:
             raise RagError(f"{path} is not in the index at {self.folder}; add it with `rag update {path}`")
         return self._slots[self._by_path[key]]
+
+    def scan_region(self, citation: Citation) -> ScanRegion | None:
+        """Where a citation of a scanned document stands on its page: the region's image with the
+        sentence painted, the OCR confidence, the low-confidence characters; None for text."""
+        from rag.scan_view import scan_region
+
+        key = str(Path(citation.path).absolute())
+        if citation.field or key not in self._by_path:
+            return None
+        doc = self._slots[self._by_path[key]]
+        if not doc.scan:
+            return None
+        return scan_region(doc, citation.start, citation.end, citation.passage_start, citation.passage_end)
 
     def list_documents(self, query: str = "", *, offset: int = 0, limit: int = 20) -> DocumentList:
         """A page of the indexed documents, newest first, for the archive's list.

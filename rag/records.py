@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 __all__ = [
+    "ScanLine",
+    "ScanRegion",
     "Document",
     "Chunk",
     "Hit",
@@ -31,6 +33,44 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class ScanLine:
+    """One line of a scanned page as OCR read it, placed in the article.
+
+    Its characters are ``Document.text[start:start + len(conf)]``, verbatim. Positions are in
+    ten-thousandths of the page's width (x) and height (y), so a page rendered at any size maps them.
+    """
+
+    page: int
+    start: int
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1
+    left: tuple[int, ...]           # each character's left edge
+    right: tuple[int, ...]          # ... and right edge
+    conf: tuple[int, ...]           # each character's recognition confidence, in percent
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.conf)
+
+
+@dataclass(frozen=True)
+class ScanRegion:
+    """The scanned page region of a citation, for its card.
+
+    ``image`` is a JPEG of the passage's region with the sentence painted and low-confidence
+    characters underlined; empty when it cannot be shown, and ``note`` says why: ``"missing"`` (the
+    file is no longer where it was read), ``"changed"`` (update the archive), ``"unreadable"``. ``confidence`` is
+    the document's mean OCR confidence (0–1); ``low`` the document offsets of the passage's
+    characters read with low confidence.
+    """
+
+    page: int
+    image: bytes
+    confidence: float
+    low: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Document:
     """One cleaned article.
 
@@ -46,6 +86,8 @@ class Document:
         content_hash: sha256 of the file's bytes; an update re-reads a file only when it changes.
         meta_lines: the lines of the file the metadata was read from (发布时间：… 来源：…), as
             they stand there; fields read from HTML tags have no line.
+        scan: the OCR-read lines of a scanned file (an image, a PDF page without a text layer),
+            in text order; empty for text.
     """
 
     path: str
@@ -58,6 +100,13 @@ class Document:
     site: str | None = None
     content_hash: str = ""
     meta_lines: tuple[str, ...] = ()
+    scan: tuple[ScanLine, ...] = ()
+
+    @property
+    def ocr_confidence(self) -> float | None:
+        """The mean recognition confidence of a scanned document's characters (0–1); None for text."""
+        n = sum(len(s.conf) for s in self.scan)
+        return sum(sum(s.conf) for s in self.scan) / n / 100 if n else None
 
 
 @dataclass(frozen=True)

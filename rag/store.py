@@ -70,7 +70,10 @@ class Stored:
 
 
 def _doc_to_json(doc: Document) -> str:
-    return json.dumps(dataclasses.asdict(doc), ensure_ascii=False)
+    fields = dataclasses.asdict(doc)
+    if not doc.scan:
+        del fields["scan"]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":") if doc.scan else (", ", ": "))
 
 
 def check_target(folder: Path) -> None:

@@ -36,6 +36,8 @@ CSS = """
 .rag-card{border:1px solid #d0d7de;border-radius:8px;padding:8px 12px;margin:8px 0;background:#fafbfc}
 .rag-meta{color:#57606a;font-size:.9em}
 .rag-passage{margin:6px 0;border-left:3px solid #d0d7de;padding-left:8px;white-space:pre-wrap}
+.rag-scan{margin:6px 0}.rag-scan img{max-width:100%;height:auto;border:1px solid #d0d7de}
+.rag-lowconf{text-decoration:underline wavy #d22}
 .rag-article-text{white-space:pre-wrap;max-height:320px;overflow:auto;font-size:.92em}
 .rag-quote{font-size:1.08em;margin-bottom:4px}
 mark{background:#fff3a3;padding:0 1px}
@@ -143,6 +145,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                 yield "", history + [{"role": "assistant", "content": str(exc)}], answers
                 return
             articles = {c.path: index.document(c.path).text for c in answer.citations}
+            scans = [index.scan_region(c) for c in answer.citations]
             timelines = ({c.path: index.timeline_question(message, c) for c in answer.citations}
                          if answer.kind == "sentence" and answer.found else {})
         # the quote first; the cards (with the whole articles) follow
@@ -150,7 +153,7 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         answers = {**answers, str(len(history)): {"answer": dataclasses.asdict(answer),
                                                   "turn": dataclasses.asdict(rag.Turn.of(answer))}}
         yield "", history + [{"role": "assistant", "content": render_answer(answer, articles, lang,
-                                                                             timelines=timelines)}], answers
+                                                                             timelines=timelines, scans=scans)}], answers
 
     def feedback(answers: dict, data: gr.LikeData, request: gr.Request):
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index

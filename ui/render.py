@@ -7,10 +7,11 @@ an article that contains ``<script>`` shows it as text.
 
 from __future__ import annotations
 
+import base64
 from html import escape
 from pathlib import Path
 
-from rag.records import Answer, Citation, Hit
+from rag.records import Answer, Citation, Hit, ScanRegion
 from ui.i18n import t
 
 __all__ = ["highlight", "render_answer", "render_citation", "render_related", "render_dates", "render_many"]
@@ -36,15 +37,21 @@ def _link(url: str | None, path: str, lang: str) -> str:
     return f'<span class="rag-nolink">{escape(Path(path).name)} ({t("no_link", lang)})</span>'
 
 
-def render_citation(n: int, c: Citation, article: str | None = None, lang: str = "zh-CN", timeline: str = "") -> str:
+def render_citation(n: int, c: Citation, article: str | None = None, lang: str = "zh-CN", timeline: str = "",
+                    scan: ScanRegion | None = None) -> str:
     """A numbered card: title, date, source, link, the passage with the sentence marked,
     and (folded away) the whole article with the same sentence marked; ``timeline``: the question its
-    "timeline" action asks (``Index.timeline_question``), none when empty."""
+    "timeline" action asks (``Index.timeline_question``), none when empty; ``scan``: a scanned
+    document's page region (``Index.scan_region``), shown under the passage, its low-confidence
+    characters marked in the passage too."""
     # the card shows the day; the record keeps the time (2019-07-03 09:22:50)
     meta = " · ".join(escape(x) for x in ((c.date or "")[:10], c.source or (f"{c.site} ({t('site', lang)})" if c.site else ""))
                       if x)
     if c.field:  # an answer about the article: its metadata line, marked whole
         passage = f'{highlight(c.passage, 0, len(c.passage))} <span class="rag-meta">({t("metadata", lang)})</span>'
+    elif scan and scan.low:
+        passage = _with_low(c.passage, c.start - c.passage_start, c.end - c.passage_start,
+                            {i - c.passage_start for i in scan.low}, lang)
     else:
         passage = highlight(c.passage, c.start - c.passage_start, c.end - c.passage_start)
     also = ""
@@ -58,8 +65,43 @@ def render_citation(n: int, c: Citation, article: str | None = None, lang: str =
         f'<div class="rag-card"><div class="rag-card-head"><span class="rag-num">[{n}]</span> '
         f'<b>{escape(c.title or Path(c.path).name)}</b></div>'
         f'<div class="rag-meta">{meta} {_link(c.url, c.path, lang)}{_timeline(timeline, lang)}</div>'
-        f'<blockquote class="rag-passage">{passage}</blockquote>{also}{full}</div>'
+        f'<blockquote class="rag-passage">{passage}</blockquote>{_scan(scan, lang)}{also}{full}</div>'
     )
+
+
+def _scan(scan: ScanRegion | None, lang: str) -> str:
+    """The scanned region under the passage, and what OCR says of it."""
+    if scan is None:
+        return ""
+    how = escape(t("ocr_read", lang, confidence=f"{scan.confidence:.0%}", page=scan.page))
+    if scan.low:
+        how += " · " + escape(t("ocr_low", lang, n=len(scan.low)))
+    if not scan.image:
+        return f'<div class="rag-scan rag-meta">{how} · {escape(t("scan_" + scan.note, lang))}</div>'
+    data = base64.b64encode(scan.image).decode("ascii")
+    return (f'<figure class="rag-scan"><img src="data:image/jpeg;base64,{data}" alt="{escape(t("ocr_alt", lang))}">'
+            f'<figcaption class="rag-meta">{how}</figcaption></figure>')
+
+
+def _with_low(text: str, start: int, end: int, low: set[int], lang: str) -> str:
+    """``text`` with ``[start, end)`` in <mark> and each low-confidence character underlined."""
+    title = escape(t("ocr_low_char", lang), quote=True)
+
+    def run(a: int, b: int) -> str:
+        out, i = [], a
+        while i < b:
+            j = i
+            flag = i in low
+            while j < b and (j in low) == flag:
+                j += 1
+            seg = escape(text[i:j])
+            out.append(f'<u class="rag-lowconf" title="{title}">{seg}</u>' if flag else seg)
+            i = j
+        return "".join(out)
+
+    if not (0 <= start <= end <= len(text)):
+        return run(0, len(text))
+    return f"{run(0, start)}<mark>{run(start, end)}</mark>{run(end, len(text))}"
 
 
 def _timeline(question: str, lang: str) -> str:
@@ -148,7 +190,8 @@ def render_many(answer: Answer, lang: str = "zh-CN") -> str:
 
 
 def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: str = "zh-CN", *,
-                  cards: bool = True, timelines: dict[str, str] | None = None) -> str:
+                  cards: bool = True, timelines: dict[str, str] | None = None,
+                  scans: list[ScanRegion | None] | None = None) -> str:
     """The chat reply: the quote (short answer in bold), then the citation cards (``cards=False``:
     the quote alone, shown while the cards are made); a list, count or timeline answer as
     ``render_many`` draws it."""
@@ -167,8 +210,9 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
                           inner=(answer.short.start - c.start, answer.short.end - c.start)).replace(
             "<mark>", "").replace("</mark>", "")
     timelines = timelines or {}
-    html_cards = "".join(render_citation(i, c, articles.get(c.path), lang, timelines.get(c.path, ""))
-                         for i, c in enumerate(answer.citations, 1)) if cards else ""
+    scans = scans or [None] * len(answer.citations)
+    html_cards = "".join(render_citation(i, c, articles.get(c.path), lang, timelines.get(c.path, ""), scan)
+                         for i, (c, scan) in enumerate(zip(answer.citations, scans), 1)) if cards else ""
     short = ""
     if answer.short:
         when = ""

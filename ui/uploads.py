@@ -14,7 +14,7 @@ from pathlib import Path
 
 __all__ = ["UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "save_uploads"]
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".zip")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".zip")
 MAX_UPLOAD_BYTES = int(os.environ.get("RAG_MAX_UPLOAD_BYTES", 50_000_000))
 MAX_ZIP_MEMBERS = 2_000
 MAX_ZIP_RATIO = 100

@@ -6,6 +6,7 @@ Stages: :mod:`rag.ingest.read` (bytes -> lines), :mod:`rag.ingest.clean`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from rag.errors import IngestError
 from rag.ingest.clean import _SENTENCE_END, clean, is_boilerplate
+from rag.ingest.ocr import place
 from rag.ingest.read import SUPPORTED_SUFFIXES, RawText, read_file
 from rag.records import Document, Skipped
 
@@ -126,23 +128,47 @@ def _learn_boilerplate(raws: dict[Path, RawText]) -> frozenset[str]:
     )
 
 
+class _PageCount:
+    """Pages read by OCR so far, over all files, for the build's "ocr" progress bar."""
+
+    def __init__(self, progress) -> None:
+        self.progress, self.done, self.total = progress, 0, 0
+
+    def file(self, path: Path):
+        if self.progress is None:
+            return None
+        seen = {"known": 0}
+
+        def on_page(pages_in_file: int) -> None:
+            if not seen["known"]:
+                self.total += pages_in_file
+                seen["known"] = pages_in_file
+            self.done += 1
+            self.progress(self.done, self.total)
+
+        return on_page
+
+
 def load_documents(paths: Iterable[Path], *, max_file_bytes: int, hashes: dict[Path, str] | None = None,
-                   progress=None) -> Loaded:
+                   progress=None, ocr_progress=None) -> Loaded:
     """Read and clean each file; one bad file is reported and never stops the rest.
 
     Args:
         paths: files to read.
         max_file_bytes: larger files are skipped.
         hashes: content hashes already computed by the caller (saves a second read).
-        progress: optional callable ``progress(done, total)``.
+        progress: optional callable ``progress(done, total)``: files read.
+        ocr_progress: optional callable ``progress(done, total)``: pages read by OCR (the total
+            grows as files with more pages are opened).
     """
     paths = list(paths)
     raws: dict[Path, RawText] = {}
     skipped: list[Skipped] = []
     warnings: list[Skipped] = []
+    pages = _PageCount(ocr_progress)
     for i, path in enumerate(paths):
         try:
-            raws[path] = read_file(path, max_bytes=max_file_bytes)
+            raws[path] = read_file(path, max_bytes=max_file_bytes, on_page=pages.file(path))
         except IngestError as exc:
             skipped.append(Skipped(str(path), str(exc)))
         except OSError as exc:  # a file that vanished or cannot be opened mid-build
@@ -154,6 +180,8 @@ def load_documents(paths: Iterable[Path], *, max_file_bytes: int, hashes: dict[P
     for path, raw in raws.items():
         digest = (hashes or {}).get(path) or file_hash(path)
         doc = clean(raw, path=str(path), content_hash=digest, extra_boilerplate=learned)
+        if raw.ocr:
+            doc = dataclasses.replace(doc, scan=place(raw.ocr, doc.text, {p: (w, h) for p, w, h in raw.page_sizes}))
         if len(doc.text.strip()) < _MIN_BODY_CHARS:
             skipped.append(Skipped(str(path), "no article text found (only whitespace, navigation or boilerplate)"))
             continue

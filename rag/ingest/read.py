@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
+from rag.ingest.ocr import IMAGE_SUFFIXES, OcrParagraph
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ __all__ = ["RawText", "read_file", "decode_bytes", "SUPPORTED_SUFFIXES"]
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 OFFICE_SUFFIXES = {".docx", ".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | OFFICE_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | OFFICE_SUFFIXES | IMAGE_SUFFIXES
+TEXT_LAYER_CHARS = 20   # a PDF page with fewer characters in its text layer is read by OCR
+OCR_LONG_SIDE = 2000    # a scanned PDF page is rendered at this many pixels on its long side
 
 # Chinese pages are overwhelmingly in one of these; when the detector hesitates
 # between near-equal guesses, the Chinese one wins.
@@ -44,6 +47,8 @@ class RawText:
     kind: str
     meta: dict[str, str]
     warning: str | None = None
+    ocr: tuple[OcrParagraph, ...] = ()              # the paragraphs read by OCR, among ``lines``
+    page_sizes: tuple[tuple[int, int, int], ...] = ()  # (page, width, height) of each page read by OCR
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -135,7 +140,7 @@ def _docx_lines(d) -> Iterator[str]:
             yield "　".join(cells)
 
 
-def _read_pdf(path: Path) -> RawText:
+def _read_pdf(path: Path, on_page=None) -> RawText:
     try:
         import pypdf
     except ImportError as exc:
@@ -151,11 +156,91 @@ def _read_pdf(path: Path) -> RawText:
     meta = {}
     if reader.metadata and reader.metadata.title:
         meta["title"] = str(reader.metadata.title)
-    return RawText(tuple("\n".join(pages).splitlines()), "pdf", "pdf", meta)
+    scanned = [i for i, text in enumerate(pages) if len("".join(text.split())) < TEXT_LAYER_CHARS]
+    if not scanned:
+        return RawText(tuple("\n".join(pages).splitlines()), "pdf", "pdf", meta)
+    images = _pdf_pages(path, scanned)
+    lines: list[str] = []
+    found: list[OcrParagraph] = []
+    sizes, failed = [], []
+    for i, text in enumerate(pages):
+        if i not in images:
+            lines.extend(text.splitlines())
+            continue
+        try:
+            paras = _ocr_page(images[i], i + 1)
+        except IngestError:
+            raise
+        except Exception as exc:  # one page that OCR cannot read is reported, the others are kept
+            logger.debug("OCR failed on page %d of %s", i + 1, path, exc_info=True)
+            failed.append(f"{i + 1} ({exc.__class__.__name__})")
+            continue
+        finally:
+            if on_page:
+                on_page(len(scanned))
+        sizes.append((i + 1, *images[i].size))
+        found.extend(paras)
+        lines.extend(p.text for p in paras)
+    warning = f"OCR could not read page {', '.join(failed)}" if failed else None
+    return RawText(tuple(lines), "ocr", "pdf", meta, warning, tuple(found), tuple(sizes))
 
 
-def read_file(path: Path, *, max_bytes: int) -> RawText:
-    """Read one file into lines of text.
+def _pdf_pages(path: Path, numbers: list[int]) -> dict:
+    """PIL images of the PDF pages ``numbers`` (0-based), rendered by PDFium."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as exc:
+        raise IngestError("reading scanned PDF pages needs pypdfium2: pip install pypdfium2") from exc
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except Exception as exc:  # PdfiumError and kin on damaged files
+        raise IngestError(f"not a readable PDF ({exc.__class__.__name__}); check that it opens in a viewer") from exc
+    out = {}
+    try:
+        for i in numbers:
+            page = pdf[i]
+            w, h = page.get_size()
+            out[i] = page.render(scale=OCR_LONG_SIDE / max(w, h, 1)).to_pil()
+            page.close()
+    finally:
+        pdf.close()
+    return out
+
+
+def _ocr_page(image, number: int) -> list[OcrParagraph]:
+    from rag.ingest.ocr import ocr_image, paragraphs
+
+    return paragraphs(ocr_image(image, number))
+
+
+def _read_image(path: Path, on_page=None) -> RawText:
+    try:
+        from PIL import Image, ImageSequence, UnidentifiedImageError
+    except ImportError as exc:
+        raise IngestError("reading images needs Pillow: pip install pillow") from exc
+    try:
+        with Image.open(path) as img:
+            frames = [f.convert("RGB") for f in ImageSequence.Iterator(img)]  # a TIFF holds several pages
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise IngestError(f"not a readable image ({exc.__class__.__name__}); check that it opens in a viewer") from exc
+    found: list[OcrParagraph] = []
+    for n, frame in enumerate(frames, 1):
+        try:
+            found.extend(_ocr_page(frame, n))
+        except IngestError:
+            raise
+        except Exception as exc:  # onnxruntime and OpenCV raise their own kinds on odd images
+            raise IngestError(f"OCR could not read the image ({exc.__class__.__name__}: {exc})") from exc
+        if on_page:
+            on_page(len(frames))
+    sizes = tuple((n, *f.size) for n, f in enumerate(frames, 1))
+    return RawText(tuple(p.text for p in found), "ocr", "image", {}, None, tuple(found), sizes)
+
+
+def read_file(path: Path, *, max_bytes: int, on_page=None) -> RawText:
+    """Read one file into lines of text; images and PDF pages without a text layer by OCR.
+
+    ``on_page(pages_in_file)`` is called after each page read by OCR (for a progress bar).
 
     Raises:
         IngestError: with a reason a person can act on (too large, empty, binary,
@@ -175,7 +260,9 @@ def read_file(path: Path, *, max_bytes: int) -> RawText:
     if suffix == ".docx":
         return _read_docx(path)
     if suffix == ".pdf":
-        return _read_pdf(path)
+        return _read_pdf(path, on_page)
+    if suffix in IMAGE_SUFFIXES:
+        return _read_image(path, on_page)
     try:
         data = path.read_bytes()
     except OSError as exc:
