@@ -118,18 +118,28 @@ def article(path: Path) -> tuple[str, str, list[str]]:
     return doc.title or "", meta or "发布时间：2023-08-01", [p for p in doc.text.split("\n") if p.strip()]
 
 
+# An invented notice, not among the seeds: the page the browser test uploads as a scan.
+NOTICE = ("某县检察院开展司法救助专项活动", "发布时间：2024-05-20　来源：某县人民检察院", [
+    "5月20日，某县人民检察院通报司法救助专项活动开展情况。专项活动开展以来，该院共为23名困难当事人发放救助金41.6万元，"
+    "其中未成年人9名。",
+    "该院检察长表示，将继续畅通救助线索移送渠道，做到应救尽救。",
+])
+
+
 def fixtures(out: Path) -> list[Path]:
     """The committed test pages: a simplified and a traditional article, one and three columns,
-    clean and degraded, at a third of A4 at 150 dpi (small enough to commit)."""
+    clean and degraded, and the invented notice, at a third of A4 at 150 dpi (small enough to commit)."""
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     simp = article(seeds / "000_020bbd73dfb7382b.txt")
     trad = article(next(p for p in sorted(seeds.glob("*.txt")) if "機(jī)關(guān)" in p.read_text(encoding="utf-8")))
     out.mkdir(parents=True, exist_ok=True)
     made = []
     specs = [("simplified-1col", simp, 1, "simplified", None), ("traditional-1col", trad, 1, "traditional", None),
-             ("simplified-3col", simp, 3, "simplified", None), ("simplified-degraded", simp, 1, "simplified", "all")]
+             ("simplified-3col", simp, 3, "simplified", None), ("simplified-degraded", simp, 1, "simplified", "all"),
+             ("notice", NOTICE, 1, "simplified", None)]
     for name, (title, meta, body), columns, script, kind in specs:
-        page = render(title, meta, body, columns=columns, script=script, size=(1240, 900) if columns == 1 else (1240, 1100))
+        size = (1240, 500) if name == "notice" else (1240, 900) if columns == 1 else (1240, 1100)
+        page = render(title, meta, body, columns=columns, script=script, size=size)
         if kind:
             page = degrade(page, kind, seed=1)
         path = out / f"{name}.{'jpg' if kind else 'png'}"

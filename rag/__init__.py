@@ -14,7 +14,7 @@ from rag.errors import ConfigError, IndexFormatError, IndexLockedError, IngestEr
 # `import rag.errors`, does not import numpy, FAISS and torch.
 _LAZY = {
     "build_index": "rag.index", "open_index": "rag.index", "Index": "rag.index",
-    "Config": "rag.config", "DEFAULT_MODEL": "rag.config",
+    "Config": "rag.config", "DEFAULT_MODEL": "rag.config", "Library": "rag.library",
     **{name: "rag.records" for name in ("Answer", "BuildReport", "Chunk", "Citation", "Document", "DocumentInfo",
                                         "DocumentList", "Hit", "ShortAnswer", "Skipped", "Turn")},
 }
@@ -36,6 +36,7 @@ __all__ = [
     "build_index",
     "open_index",
     "Index",
+    "Library",
     "Config",
     "DEFAULT_MODEL",
     "Document",

@@ -22,6 +22,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 DEFAULT_INDEX = os.environ.get("RAG_INDEX", "indexes/seeds")
 IndexOpt = Annotated[Path, typer.Option("--index", "-i", help="Index folder (env RAG_INDEX).")]
+IndexesOpt = Annotated[list[Path], typer.Option(
+    "--index", "-i", help="Index folder (env RAG_INDEX); repeat for several archives, NAME=FOLDER to name one, or "
+                          "a folder of index folders for each of them.")]
+ArchiveOpt = Annotated[Optional[str], typer.Option(help="With several --index: the archive to ask (default: all).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="JSON file of Config settings.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
@@ -124,6 +128,17 @@ def update(sources: Annotated[list[Path], typer.Argument(help="Files or folders 
 LocalOpt = Annotated[bool, typer.Option("--local", help="Load the index here even when a `rag serve` of it is up.")]
 
 
+def _single(indexes: list[Path]) -> Path | None:
+    """The one index folder of an --index list, or None when it names several archives."""
+    if len(indexes) != 1 or "=" in str(indexes[0]):
+        return None
+    folder = indexes[0]
+    if folder.is_dir() and not (folder / "manifest.json").exists() and any(
+            (p / "manifest.json").is_file() for p in folder.iterdir() if p.is_dir()):
+        return None
+    return folder
+
+
 def _remote(index: Path, local: bool):
     """The address of a running `rag serve` of this index, unless --local (then None)."""
     if local or os.environ.get("RAG_LOCAL"):
@@ -171,34 +186,42 @@ def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of docu
 
 
 @app.command()
-def ask(question: str, index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
+def ask(question: str, index: IndexesOpt = [Path(DEFAULT_INDEX)], as_json: JsonOpt = False,  # noqa: B006
         history: Annotated[Optional[list[str]], typer.Option(help="Earlier question (repeatable, oldest first).")] = None,
         date_from: DateFromOpt = None, date_to: DateToOpt = None, source: SourceOpt = None,
         local: LocalOpt = False,
         today: Annotated[Optional[str], typer.Option(help="Read 上个月, 去年 … against this day, YYYY-MM-DD "
                                                          "(default: the machine's date; loads the index here).")] = None,
         question_dates: Annotated[bool, typer.Option(help="Read date words in the question as a publication-date "
-                                                          "filter.")] = True) -> None:
+                                                          "filter.")] = True,
+        archive: ArchiveOpt = None) -> None:
     """Answer QUESTION with a sentence quoted from the archive and its citation, or with a list, count or
     timeline of articles when it asks for several reports (有哪些报道, 多少篇, 经过).
 
-    When a `rag serve` of the same index runs on this machine, it answers (no model loading).
+    When a `rag serve` of the same index runs on this machine, it answers (no model loading). With several
+    --index, each archive is asked (or the one --archive names) and the most confident answer says whose it is.
     """
-    url = None if today else _remote(index, local)
+    single = _single(index)
+    url = None if today or single is None or archive else _remote(single, local)
     if url:
-        from rag.remote import call
+        from rag.remote import call, served_archive
 
         answer = _run(lambda: call(url, "ask", question, history or [], date_from or "", date_to or "", source or [],
-                                   question_dates))
+                                   question_dates, served_archive(single)))
+        answer.pop("archive", None)
         typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
     else:
         import rag
 
         settings = rag.Config(today=today) if today else None
-        idx = _run(lambda: rag.open_index(index, config=settings))
-        answer = dataclasses.asdict(_run(lambda: idx.ask(question, history=history or [], date_from=date_from,
-                                                         date_to=date_to, sources=source,
+        lib = _run(lambda: rag.Library.open(index, config=settings))
+        answer = dataclasses.asdict(_run(lambda: lib.ask(question, archive=archive, history=history or [],
+                                                         date_from=date_from, date_to=date_to, sources=source,
                                                          question_dates=question_dates)))
+        if len(lib) == 1:
+            answer.pop("archive", None)
+    if answer.get("archive"):
+        typer.echo(f"(from the archive {answer['archive']})")
     if as_json:
         typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return
@@ -328,7 +351,7 @@ def reread(paths: Annotated[list[Path], typer.Argument(help="Indexed files to re
 
 
 @app.command()
-def serve(index: IndexOpt = Path(DEFAULT_INDEX),
+def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
           host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps the page private.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
           build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None,
@@ -342,7 +365,17 @@ def serve(index: IndexOpt = Path(DEFAULT_INDEX),
     import rag
 
     login = _login(host, auth, public_read_only)
+    single = _single(index)
+    if single is None:  # several archives: each must exist
+        from rag.remote import announce_all
+        from ui.app import launch
 
+        lib = _run(lambda: rag.Library.open(index))
+        folders = {name: lib[name].folder for name in lib.names}
+        launch(lib, host=host, port=port, auth=login, read_only=public_read_only,
+               on_ready=lambda url: announce_all(folders, url))
+        return
+    index = single
     if not (index / "manifest.json").exists():
         if not build_from:
             _fail(f"no index at {index}; build one with `rag build SRC --index {index}` or pass --build-from SRC")

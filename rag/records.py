@@ -267,6 +267,7 @@ class Answer:
     counted: str = ""
     dates: DateRange | None = None
     alternatives: tuple[Alternative, ...] = ()
+    archive: str | None = None  # the archive that answered, when a rag.Library was asked
 
 
 # (ui/i18n.py has each case's words in every page language, keys ``reason_<name>``.)

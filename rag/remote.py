@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.errors import RagError
 
-__all__ = ["announce", "find_server", "call"]
+__all__ = ["announce", "announce_all", "served_archive", "find_server", "call"]
 
 
 def _server_file(index: Path) -> Path:
@@ -29,11 +29,12 @@ def _server_file(index: Path) -> Path:
 
 
 @contextlib.contextmanager
-def announce(index: Path, url: str) -> Iterator[None]:
-    """Tell CLI commands on this machine that a page serving ``index`` is up at ``url``."""
+def announce(index: Path, url: str, archive: str = "") -> Iterator[None]:
+    """Tell CLI commands on this machine that a page serving ``index`` (as the archive named
+    ``archive``, when it serves several) is up at ``url``."""
     path = _server_file(index)
     try:
-        path.write_text(json.dumps({"url": url, "pid": os.getpid()}), encoding="utf-8")
+        path.write_text(json.dumps({"url": url, "pid": os.getpid(), "archive": archive}), encoding="utf-8")
     except OSError:  # a read-only folder: the CLI simply loads the index itself
         yield
         return
@@ -43,6 +44,23 @@ def announce(index: Path, url: str) -> Iterator[None]:
         with contextlib.suppress(OSError):
             if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
                 path.unlink()
+
+
+@contextlib.contextmanager
+def announce_all(folders: dict[str, Path], url: str) -> Iterator[None]:
+    """:func:`announce` each archive of a page serving several."""
+    with contextlib.ExitStack() as stack:
+        for name, folder in folders.items():
+            stack.enter_context(announce(folder, url, name))
+        yield
+
+
+def served_archive(index: Path) -> str:
+    """The name under which the running page serves ``index`` ("" when it serves it alone)."""
+    try:
+        return str(json.loads(_server_file(index).read_text(encoding="utf-8")).get("archive", ""))
+    except (OSError, ValueError):
+        return ""
 
 
 def find_server(index: Path, *, timeout: float = 0.5) -> str | None:

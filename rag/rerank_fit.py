@@ -62,7 +62,7 @@ def news_questions(news: Path, n: int, seed: int = 13) -> list[tuple[str, str]]:
     """``n`` questions generated from the news items, as (question, item id): a sentence holding a number, a
     person, a place or an organisation, that word replaced by 多少/谁/哪里/哪个机构 and a third of the other words
     dropped (so that the question is not the sentence verbatim). Recorded as generated from CRUD-RAG."""
-    from rag.text import load_jieba, split_sentences
+    from rag.text import load_jieba
 
     posseg = load_jieba().posseg
     rng = random.Random(seed)
@@ -70,21 +70,29 @@ def news_questions(news: Path, n: int, seed: int = 13) -> list[tuple[str, str]]:
         items = [json.loads(line) for line in fh]
     out = []
     for item in rng.sample(items, min(len(items), 2 * n)):
-        text = item["text"]
-        sentences = [text[a:b] for a, b in split_sentences(text, 0, len(text)) if 20 <= b - a <= 90]
-        if not sentences:
-            continue
-        words = [(w, f) for w, f in posseg.cut(rng.choice(sentences)) if w.strip()]
-        slots = [i for i, (w, f) in enumerate(words) if (f in _ANSWER_WORDS and len(w) >= 2) or f == "m"]
-        if not slots or len(words) < 6:
-            continue
-        k = rng.choice(slots)
-        kept = [_ANSWER_WORDS.get(f if f in _ANSWER_WORDS else "m") if i == k else w for i, (w, f) in enumerate(words)
-                if i == k or (f != "x" and rng.random() > 1 / 3)]
-        out.append(("".join(kept) + "？", item["id"]))
+        question = question_from(item["text"], rng, posseg)
+        if question:
+            out.append((question, item["id"]))
         if len(out) >= n:
             break
     return out
+
+
+def question_from(text: str, rng: random.Random, posseg) -> str | None:
+    """One question about ``text`` as :func:`news_questions` makes them, or None when no sentence suits."""
+    from rag.text import split_sentences
+
+    sentences = [text[a:b] for a, b in split_sentences(text, 0, len(text)) if 20 <= b - a <= 90]
+    if not sentences:
+        return None
+    words = [(w, f) for w, f in posseg.cut(rng.choice(sentences)) if w.strip()]
+    slots = [i for i, (w, f) in enumerate(words) if (f in _ANSWER_WORDS and len(w) >= 2) or f == "m"]
+    if not slots or len(words) < 6:
+        return None
+    k = rng.choice(slots)
+    kept = [_ANSWER_WORDS.get(f if f in _ANSWER_WORDS else "m") if i == k else w for i, (w, f) in enumerate(words)
+            if i == k or (f != "x" and rng.random() > 1 / 3)]
+    return "".join(kept) + "？"
 
 
 def _archive(work: Path, files: list[Path], from_index: Path | None, news: Path):

@@ -135,6 +135,26 @@ def test_ask_then_upload_and_ask_again(server):
         browser.close()
 
 
+def test_a_scanned_page_uploaded_is_answered_with_its_region_shown(server):
+    from playwright.sync_api import sync_playwright
+
+    url, root = server
+    scan = root / "notice_scan.png"
+    scan.write_bytes((Path(__file__).parent / "scans" / "notice.png").read_bytes())
+    with sync_playwright() as p:
+        browser, page = _open(p, url, locale="zh-CN")
+        _upload(page, scan)
+        page.locator("#tab-ask-button, [role=tab]").first.click()
+        _ask(page, "司法救助专项活动共为多少名困难当事人发放了救助金？")
+        card = page.locator(".rag-card").first
+        assert "23名" in card.locator(".rag-passage mark").first.inner_text()
+        assert "OCR" in card.locator(".rag-scan").inner_text()
+        img = card.locator(".rag-scan img")
+        assert img.evaluate("el => el.complete && el.naturalWidth > 100")  # the page region, drawn
+        page.screenshot(path=str(ARTIFACTS / "scan-answer.png"), full_page=True)
+        browser.close()
+
+
 HOSTILE = """某区检察院发布公益诉讼典型案例<script>window.__pwned = 1</script>
 
 发布时间：2025-07-01 来源：某区人民检察院

@@ -14,12 +14,12 @@ import json
 import os
 import re
 import tempfile
-import threading
 from pathlib import Path
 
 import gradio as gr
 
 import rag
+from rag.library import ALL, Library
 from ui.i18n import gradio_i18n, lang_of, t
 from ui.render import render_answer
 from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_uploads
@@ -36,7 +36,7 @@ CSS = """
 .rag-card{border:1px solid #d0d7de;border-radius:8px;padding:8px 12px;margin:8px 0;background:#fafbfc}
 .rag-meta{color:#57606a;font-size:.9em}
 .rag-passage{margin:6px 0;border-left:3px solid #d0d7de;padding-left:8px;white-space:pre-wrap}
-.rag-scan{margin:6px 0}.rag-scan img{max-width:100%;height:auto;border:1px solid #d0d7de}
+.rag-scan{margin:6px 0}.rag-scan img{width:100% !important;max-width:760px !important;height:auto !important;border:1px solid #d0d7de}
 .rag-lowconf{text-decoration:underline wavy #d22}
 .rag-article-text{white-space:pre-wrap;max-height:320px;overflow:auto;font-size:.92em}
 .rag-quote{font-size:1.08em;margin-bottom:4px}
@@ -62,6 +62,12 @@ document.addEventListener("click", (event) => {
   setTimeout(() => document.querySelector("#send").click(), 100);  // the Ask button, once the box holds it
 });
 </script>"""
+
+
+def _name_of(index: rag.Index) -> str:
+    """An archive's name: its folder's, made usable as one."""
+    name = re.sub(r"[^\w\-\u4e00-\u9fff]", "_", index.folder.name)[:40].strip("_")
+    return name if name and name != ALL else "archive"
 
 
 def _lang(request: gr.Request | None) -> str:
@@ -106,21 +112,32 @@ def _feedback_record(question: str, answer: dict, verdict) -> dict:
     }
 
 
-def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: bool = False,
+def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read_only: bool = False,
              feedback_file: Path | None = None) -> gr.Blocks:
-    """Build the Blocks app around an open index (loaded once, shared by all sessions).
+    """Build the Blocks app around an open index, or a :class:`rag.Library` of several (loaded once,
+    shared by all sessions).
 
-    ``read_only`` leaves out uploads, re-reading and removal: asking and browsing work,
-    nothing changes the index. ``feedback_file`` (JSON lines) receives 👎 reports.
+    With several archives the Ask tab asks one or all of them and each answer says which archive it
+    came from; the Archive tab lists, uploads to and removes from the archive chosen there, each
+    under its own lock, so one archive is updated while the others answer. ``read_only`` leaves out
+    uploads, re-reading and removal. ``feedback_file`` (JSON lines) receives 👎 reports.
     """
-    lock = threading.Lock()  # updates replace the index in place; questions wait for them
-    upload_dir = upload_dir or Path(os.environ.get("RAG_UPLOAD_DIR", index.folder.parent / "uploads"))
+    lib = index if isinstance(index, Library) else Library({_name_of(index): index})
+    several = len(lib) > 1
+    first = lib.names[0]
+    index = lib[first]
+    upload_root = upload_dir or Path(os.environ.get("RAG_UPLOAD_DIR", index.folder.parent / "uploads"))
     feedback_file = feedback_file or Path(os.environ.get("RAG_FEEDBACK_FILE",
                                                          index.folder.parent / "feedback.jsonl"))
 
+    def shelf(name: str | None):
+        """The archive the Archive tab works on, and its lock."""
+        name = name if name in lib.names else first
+        return lib[name], lib.lock(name)
+
     # ------------------------------------------------------------------ Ask
     def respond(message: str, history: list, answers: dict, date_from: str, date_to: str, sources: list[str],
-                question_dates: bool, request: gr.Request):
+                question_dates: bool, archive: str | None, request: gr.Request):
         lang = _lang(request)
         message = (message or "").strip()
         if not message:
@@ -135,18 +152,20 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         yield "", history + [{"role": "assistant", "content": t("thinking", lang)}], answers
         # the conversation so far, as the API takes it: each question with what it was answered
         earlier = [rag.Turn(**answers[k]["turn"]) for k in sorted(answers, key=int)]
+        try:  # each archive asked under its own lock, refreshed first (another process may have updated it)
+            answer = lib.ask(message, archive=archive if several else first, history=earlier,
+                             date_from=(date_from or "").strip() or None, date_to=(date_to or "").strip() or None,
+                             sources=sources or None, question_dates=bool(question_dates))
+        except rag.RagError as exc:
+            yield "", history + [{"role": "assistant", "content": str(exc)}], answers
+            return
+        answered, lock = lib[answer.archive], lib.lock(answer.archive)
+        if not several:
+            answer = dataclasses.replace(answer, archive=None)  # one archive: nothing to say
         with lock:
-            index.refresh()  # another process may have updated the index: answer from the new one
-            try:
-                answer = index.ask(message, history=earlier, date_from=(date_from or "").strip() or None,
-                                   date_to=(date_to or "").strip() or None, sources=sources or None,
-                                   question_dates=bool(question_dates))
-            except rag.RagError as exc:
-                yield "", history + [{"role": "assistant", "content": str(exc)}], answers
-                return
-            articles = {c.path: index.document(c.path).text for c in answer.citations}
-            scans = [index.scan_region(c) for c in answer.citations]
-            timelines = ({c.path: index.timeline_question(message, c) for c in answer.citations}
+            articles = {c.path: answered.document(c.path).text for c in answer.citations}
+            scans = [answered.scan_region(c) for c in answer.citations]
+            timelines = ({c.path: answered.timeline_question(message, c) for c in answer.citations}
                          if answer.kind == "sentence" and answer.found else {})
         # the quote first; the cards (with the whole articles) follow
         yield "", history + [{"role": "assistant", "content": render_answer(answer, lang=lang, cards=False)}], answers
@@ -168,31 +187,37 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
         gr.Info(t("feedback_saved", _lang(request)))
 
     # -------------------------------------------------------------- Archive
-    def show_list(query: str, page, request: gr.Request):
+    def show_list(query: str, page, name: str | None, request: gr.Request):
+        index, lock = shelf(name)
         with lock:
             index.refresh()
             return _table(index, query, page, _lang(request))
 
-    def first_page(query: str, request: gr.Request):
-        return show_list(query, 1, request)
+    def first_page(query: str, name: str | None, request: gr.Request):
+        return show_list(query, 1, name, request)
 
-    def previous_page(query: str, page, request: gr.Request):
-        return show_list(query, int(page or 1) - 1, request)
+    def previous_page(query: str, page, name: str | None, request: gr.Request):
+        return show_list(query, int(page or 1) - 1, name, request)
 
-    def next_page(query: str, page, request: gr.Request):
-        return show_list(query, int(page or 1) + 1, request)
+    def next_page(query: str, page, name: str | None, request: gr.Request):
+        return show_list(query, int(page or 1) + 1, name, request)
 
-    def stats_for(request: gr.Request):
-        return _stats_markdown(index, _lang(request))
+    def stats_for(name: str | None, request: gr.Request):
+        return _stats_markdown(shelf(name)[0], _lang(request))
+
+    def switch(name: str | None, request: gr.Request):
+        """Another archive chosen in the Archive tab: its figures and first page."""
+        return (stats_for(name, request), *show_list("", 1, name, request), "", "")
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
         return row[-1] if row else ""
 
-    def open_doc(path: str, request: gr.Request):
+    def open_doc(path: str, name: str | None, request: gr.Request):
         lang = _lang(request)
         if not path:
             return "", t("choose_row", lang)
+        index, lock = shelf(name)
         with lock:
             try:
                 doc = index.document(path)
@@ -203,25 +228,27 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                          if v)
         return f"{head}\n\n{doc.text}", Path(path).name
 
-    def reread(path: str, query: str, page, request: gr.Request):
+    def reread(path: str, query: str, page, name: str | None, request: gr.Request):
         lang = _lang(request)
+        index, lock = shelf(name)
         if not path:
-            return t("choose_row", lang), *show_list(query, page, request), _stats_markdown(index, lang)
+            return t("choose_row", lang), *show_list(query, page, name, request), _stats_markdown(index, lang)
         with lock:
             try:
                 report = index.reread(path)
                 message = t("reread_done", lang, name=Path(path).name) + "\n" + report.summary()
             except rag.RagError as exc:
                 message = str(exc)
-        return message, *show_list(query, page, request), _stats_markdown(index, lang)
+        return message, *show_list(query, page, name, request), _stats_markdown(index, lang)
 
     def ask_remove(path: str, request: gr.Request):
         if not path:
             return gr.update(visible=False), t("choose_row", _lang(request))
         return gr.update(visible=True), ""
 
-    def remove(path: str, delete_file: bool, query: str, page, request: gr.Request):
+    def remove(path: str, delete_file: bool, query: str, page, name: str | None, request: gr.Request):
         lang = _lang(request)
+        index, lock = shelf(name)
         with lock:
             try:
                 report = index.remove(path, delete_files=bool(delete_file))
@@ -230,21 +257,23 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                                     + [f"{Path(w.path).name}: {w.reason}" for w in report.warnings])
             except rag.RagError as exc:
                 message = str(exc)
-        return (gr.update(visible=False), message, "", *show_list(query, page, request),
-                _stats_markdown(index, lang), gr.update(choices=index.sources()))
+        return (gr.update(visible=False), message, "", *show_list(query, page, name, request),
+                _stats_markdown(index, lang), gr.update(choices=lib.sources()))
 
-    def upload(files, request: gr.Request, progress=gr.Progress()):
+    def upload(files, name: str | None = None, request: gr.Request = None, progress=gr.Progress()):
         lang = _lang(request)
+        index, lock = shelf(name)
         if not files:
             return t("choose_files", lang), _stats_markdown(index, lang), gr.update()
         paths = [f if isinstance(f, str) else f.name for f in files]
+        upload_dir = upload_root / name if several and name in lib.names else upload_root
         upload_dir.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir))
         saved, refused = save_uploads(paths, target)
         lines = [f"refused {r}" for r in refused]
         if saved:
             def tick(stage, done, total):
-                progress((done, total), desc={"read": "reading", "embed": "embedding"}.get(stage, stage))
+                progress((done, total), desc={"read": "reading", "ocr": "OCR", "embed": "embedding"}.get(stage, stage))
 
             with lock:
                 report = index.update(target, progress=tick)
@@ -252,33 +281,31 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             lines += [f"skipped {Path(s.path).name}: {s.reason}" for s in report.skipped]
             lines += [f"warning {Path(s.path).name}: {s.reason}" for s in report.warnings]
         return ("\n".join(lines) or t("nothing_added", lang), _stats_markdown(index, lang),
-                gr.update(choices=index.sources()))
+                gr.update(choices=lib.sources()))
 
     # ----------------------------------------------------------- API (JSON)
     def api_ask(question: str, history: list[str] | None = None, date_from: str = "", date_to: str = "",
-                sources: list[str] | None = None, question_dates: bool = True) -> dict:
-        """Answer a question: the same record as ``rag.Index.ask``, as JSON."""
-        with lock:
-            index.refresh()
-            try:
-                answer = index.ask(question or "", history=history or [], date_from=date_from or None,
-                                   date_to=date_to or None, sources=sources or None,
-                                   question_dates=bool(question_dates))
-            except rag.RagError as exc:
-                raise gr.Error(str(exc)) from exc
-        return dataclasses.asdict(answer)
+                sources: list[str] | None = None, question_dates: bool = True, archive: str = "") -> dict:
+        """Answer a question: the same record as ``rag.Index.ask``, as JSON; ``archive`` names the archive
+        to ask (empty or "all": every archive, the most confident answer wins, ``archive`` says whose)."""
+        try:
+            answer = lib.ask(question or "", archive=archive or None, history=history or [],
+                             date_from=date_from or None, date_to=date_to or None, sources=sources or None,
+                             question_dates=bool(question_dates))
+        except rag.RagError as exc:
+            raise gr.Error(str(exc)) from exc
+        return dataclasses.asdict(answer if several else dataclasses.replace(answer, archive=None))
 
     def api_search(query: str, k: int = 5, date_from: str = "", date_to: str = "",
-                   sources: list[str] | None = None) -> list[dict]:
-        """The k best documents for a query: the same records as ``rag.Index.search``, as JSON."""
-        with lock:
-            index.refresh()
-            try:
-                hits = index.search(query or "", k=int(k), date_from=date_from or None, date_to=date_to or None,
-                                    sources=sources or None)
-            except rag.RagError as exc:
-                raise gr.Error(str(exc)) from exc
-        return [dataclasses.asdict(h) for h in hits]
+                   sources: list[str] | None = None, archive: str = "") -> list[dict]:
+        """The k best documents for a query: the same records as ``rag.Index.search``, as JSON (with
+        ``archive`` beside each when the page serves several)."""
+        try:
+            pairs = lib.search(query or "", archive=archive or None, k=int(k), date_from=date_from or None,
+                               date_to=date_to or None, sources=sources or None)
+        except rag.RagError as exc:
+            raise gr.Error(str(exc)) from exc
+        return [{**dataclasses.asdict(h), **({"archive": name} if several else {})} for name, h in pairs]
 
     i18n = gradio_i18n()
     with gr.Blocks(title="新闻档案问答 · News archive QA") as demo:
@@ -300,18 +327,22 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
                     gr.Markdown(i18n("feedback_hint"))
                 with gr.Column(scale=1, min_width=220):
                     gr.Markdown(i18n("filters"))
+                    archive = gr.Dropdown(choices=[(i18n("all_archives"), ALL), *[(n, n) for n in lib.names]],
+                                          value=ALL, label=i18n("archive"), visible=several, elem_id="archive")
                     date_from = gr.Textbox(label=i18n("from_date"), placeholder="YYYY-MM-DD", elem_id="date-from")
                     date_to = gr.Textbox(label=i18n("to_date"), placeholder="YYYY-MM-DD", elem_id="date-to")
-                    sources = gr.Dropdown(choices=index.sources(), multiselect=True, label=i18n("sources"),
+                    sources = gr.Dropdown(choices=lib.sources(), multiselect=True, label=i18n("sources"),
                                           elem_id="sources")
                     question_dates = gr.Checkbox(value=index.config.question_dates, label=i18n("question_dates"),
                                                  elem_id="question-dates")
-            asked = [box, chat, answers, date_from, date_to, sources, question_dates]
+            asked = [box, chat, answers, date_from, date_to, sources, question_dates, archive]
             box.submit(respond, asked, [box, chat, answers])
             send.click(respond, asked, [box, chat, answers])
             clear.click(lambda: ([], {}), None, [chat, answers])
             chat.like(feedback, [answers], None)
         with gr.Tab(i18n("tab_archive"), elem_id="tab-archive"):
+            managed = gr.Dropdown(choices=list(lib.names), value=first, label=i18n("archive_managed"),
+                                  visible=several, elem_id="archive-managed")
             stats = gr.Markdown(_stats_markdown(index, "zh-CN"), elem_id="archive-stats")
             with gr.Row():
                 query = gr.Textbox(label=i18n("doc_query"), elem_id="doc-query", scale=4)
@@ -339,34 +370,35 @@ def make_app(index: rag.Index, *, upload_dir: Path | None = None, read_only: boo
             text = gr.Textbox(label=i18n("cleaned_text"), lines=14, max_lines=30, elem_id="doc-text")
 
             listing = [table, page_label, page]
-            query.submit(first_page, [query], listing)
-            page.submit(show_list, [query, page], listing)
-            prev.click(previous_page, [query, page], listing)
-            nxt.click(next_page, [query, page], listing)
+            query.submit(first_page, [query, managed], listing)
+            page.submit(show_list, [query, page, managed], listing)
+            prev.click(previous_page, [query, page, managed], listing)
+            nxt.click(next_page, [query, page, managed], listing)
+            managed.change(switch, [managed], [stats, *listing, selected, text])
             table.select(pick, None, selected)
-            open_btn.click(open_doc, [selected], [text, message])
-            demo.load(show_list, [query, page], listing)
-            demo.load(stats_for, None, stats)
+            open_btn.click(open_doc, [selected, managed], [text, message])
+            demo.load(show_list, [query, page, managed], listing)
+            demo.load(stats_for, [managed], stats)
             if read_only:
                 gr.Markdown(i18n("read_only"))
                 return demo
-            reread_btn.click(reread, [selected, query, page], [message, *listing, stats])
+            reread_btn.click(reread, [selected, query, page, managed], [message, *listing, stats])
             remove_btn.click(ask_remove, [selected], [confirm, message])
             cancel_btn.click(lambda: gr.update(visible=False), None, confirm)
-            confirm_btn.click(remove, [selected, delete_file, query, page],
+            confirm_btn.click(remove, [selected, delete_file, query, page, managed],
                               [confirm, message, selected, *listing, stats, sources])
             files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES), label=i18n("upload"),
                             elem_id="upload")
             add = gr.Button(i18n("add"), variant="primary", elem_id="add")
             report = gr.Textbox(label=i18n("report"), lines=6, elem_id="report")
             # the upload endpoint takes the files alone (API clients send nothing else); the list follows
-            add.click(upload, [files], [report, stats, sources], api_name="upload").then(
-                show_list, [query, page], listing)
+            add.click(upload, [files, managed], [report, stats, sources], api_name="upload").then(
+                show_list, [query, page, managed], listing)
     demo.rag_i18n = i18n  # launch() passes it on
     return demo
 
 
-def launch(index: rag.Index, *, host: str = "127.0.0.1", port: int = 7860,
+def launch(index: rag.Index | Library, *, host: str = "127.0.0.1", port: int = 7860,
            auth: tuple[str, str] | None = None, read_only: bool = False, on_ready=None) -> None:
     """Serve the page and print its address; ``auth`` = (user, password) puts it behind a login.
 

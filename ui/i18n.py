@@ -30,6 +30,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "from_date": ("起始日期", "From date"),
     "to_date": ("截止日期", "To date"),
     "sources": ("来源", "Sources"),
+    "archive": ("档案库", "Archive"),
+    "all_archives": ("全部档案库", "All archives"),
+    "archive_managed": ("管理的档案库", "Archive managed here"),
+    "answered_from": ("出自档案库：{name}", "from the archive {name}"),
     "feedback_hint": ("回答不对？点回答下方的“踩”按钮，问题、回答和出处会记录下来供档案管理员检查。",
                       "Wrong answer? Click the thumbs-down under it: the question, answer and citation are "
                       "recorded for review."),

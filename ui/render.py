@@ -185,8 +185,10 @@ def render_many(answer: Answer, lang: str = "zh-CN") -> str:
     more = (f'<div class="rag-meta">{escape(t("many_more", lang, more=answer.total - shown))}</div>'
             if answer.total > shown else "")
     cards = "".join(_item(i, c, lang, answer.kind == "timeline") for i, c in enumerate(answer.items, 1))
+    where = (f'<div class="rag-meta rag-archive">{escape(t("answered_from", lang, name=answer.archive))}</div>'
+             if answer.archive else "")
     return (f'<div class="rag-answer rag-many rag-{answer.kind}"><div class="rag-quote">{escape(head)}</div>'
-            f'{chip}{cards}{more}</div>')
+            f'{where}{chip}{cards}{more}</div>')
 
 
 def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: str = "zh-CN", *,
@@ -221,6 +223,8 @@ def render_answer(answer: Answer, articles: dict[str, str] | None = None, lang: 
         short = (f'<div class="rag-short">{t("short_answer", lang)}<strong>{escape(answer.short.text)}</strong>'
                  f'{when}</div>')
     note = f'<div class="rag-meta">{escape(answer.message)}</div>' if answer.message else ""
+    if answer.archive:
+        note += f'<div class="rag-meta rag-archive">{escape(t("answered_from", lang, name=answer.archive))}</div>'
     if answer.alternatives:
         rows = "".join(
             f'<li><span class="rag-meta">{escape((a.citation.date or "")[:10])} · '

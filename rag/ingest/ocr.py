@@ -55,6 +55,7 @@ class OcrLine:
     chars: tuple[Box, ...]
     conf: tuple[float, ...]
     block: int = 0  # the column (or headline) it was read in, numbered in reading order
+    upright: Box | None = None  # ``box`` with the page's rotation undone: what layout compares
 
     @property
     def confidence(self) -> float:
@@ -119,8 +120,9 @@ def ocr_image(image, page: int = 1) -> list[OcrLine]:
     result = [r for r in result or [] if r[1].strip()]
     lines = [_line(r, page) for r in result]
     angle = _angle(result)
-    blocks = reading_order([_level(r[0], angle) for r in result])
-    return [dataclasses.replace(lines[i], block=n) for n, block in enumerate(blocks) for i in block]
+    upright = [_level(r[0], angle) for r in result]
+    blocks = reading_order(upright)
+    return [dataclasses.replace(lines[i], block=n, upright=upright[i]) for n, block in enumerate(blocks) for i in block]
 
 
 def _line(r, page: int) -> OcrLine:
@@ -259,11 +261,13 @@ def paragraphs(lines: Sequence[OcrLine]) -> list[OcrParagraph]:
     """
     if not lines:
         return []
-    height = float(np.median([ln.box[3] - ln.box[1] for ln in lines]))
+    box = {id(ln): ln.upright or ln.box for ln in lines}
+    height = float(np.median([box[id(ln)][3] - box[id(ln)][1] for ln in lines]))
     edges: dict[tuple[int, int], tuple[int, int]] = {}
     for ln in lines:
-        lo, hi = edges.get((ln.page, ln.block), (ln.box[0], ln.box[2]))
-        edges[ln.page, ln.block] = (min(lo, ln.box[0]), max(hi, ln.box[2]))
+        b = box[id(ln)]
+        lo, hi = edges.get((ln.page, ln.block), (b[0], b[2]))
+        edges[ln.page, ln.block] = (min(lo, b[0]), max(hi, b[2]))
     sizes: dict[tuple[int, int], int] = {}
     page_width: dict[int, int] = {}
     for ln in lines:
@@ -272,16 +276,17 @@ def paragraphs(lines: Sequence[OcrLine]) -> list[OcrParagraph]:
         page_width[page] = max(page_width.get(page, 0), hi - lo)
     groups: list[list[OcrLine]] = [[lines[0]]]
     for prev, line in zip(lines, lines[1:]):
+        pb, lb = box[id(prev)], box[id(line)]
         left, right = edges[line.page, line.block]
         p_left, p_right = edges[prev.page, prev.block]
         if (prev.page, prev.block) == (line.page, line.block):
-            joins = (prev.box[2] >= left + CONTINUES * (right - left)
-                     and -0.5 * height < line.box[1] - prev.box[3] < PARAGRAPH_GAP * height)
+            joins = (pb[2] >= left + CONTINUES * (right - left)
+                     and -0.5 * height < lb[1] - pb[3] < PARAGRAPH_GAP * height)
         else:  # the paragraph runs on into the next column (or a wrapped headline into its second line)
             joins = (prev.page == line.page and line.block == prev.block + 1
-                     and prev.box[2] >= p_left + CONTINUES * (p_right - p_left)
-                     and (sizes[prev.page, prev.block] > 1 or prev.box[2] - prev.box[0] >= CONTINUES * page_width[prev.page]))
-        joins = joins and line.box[0] - left < INDENT * height
+                     and pb[2] >= p_left + CONTINUES * (p_right - p_left)
+                     and (sizes[prev.page, prev.block] > 1 or pb[2] - pb[0] >= CONTINUES * page_width[prev.page]))
+        joins = joins and lb[0] - left < INDENT * height
         if joins:
             groups[-1].append(line)
         else:
