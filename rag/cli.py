@@ -356,15 +356,23 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
           port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
           build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None,
           auth: Annotated[Optional[str], typer.Option("--auth", help="Require a login as this user; the password is read from the environment variable RAG_PASSWORD.")] = None,
-          public_read_only: Annotated[bool, typer.Option("--public-read-only", help="Serve on a non-local address without a login, asking only (no uploads).")] = False) -> None:
+          public_read_only: Annotated[bool, typer.Option("--public-read-only", help="Serve on a non-local address without a login, asking only (no uploads).")] = False,
+          users: Annotated[Optional[Path], typer.Option("--users", help="Accounts file (rag user add): every visitor logs in; viewers ask, editors also change their archives.")] = None) -> None:
     """Open the chat page on HOST:PORT (loads the index once).
 
     A page bound to another address than this machine's loopback must have a login
-    (--auth USER, password in RAG_PASSWORD) or be --public-read-only.
+    (--users FILE, or --auth USER with the password in RAG_PASSWORD) or be --public-read-only.
     """
     import rag
 
-    login = _login(host, auth, public_read_only)
+    accounts = None
+    if users is not None:
+        from rag.users import Users
+
+        accounts = _run(lambda: Users(users))
+        if not accounts.accounts:
+            _fail(f"{users} has no accounts; add one with `rag user add NAME --users {users}`")
+    login = accounts.check if accounts else _login(host, auth, public_read_only)
     single = _single(index)
     if single is None:  # several archives: each must exist
         from rag.remote import announce_all
@@ -372,7 +380,7 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
 
         lib = _run(lambda: rag.Library.open(index))
         folders = {name: lib[name].folder for name in lib.names}
-        launch(lib, host=host, port=port, auth=login, read_only=public_read_only,
+        launch(lib, host=host, port=port, auth=login, read_only=public_read_only, users=accounts,
                on_ready=lambda url: announce_all(folders, url))
         return
     index = single
@@ -391,7 +399,7 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
     from rag.remote import announce
     from ui.app import launch
 
-    launch(idx, host=host, port=port, auth=login, read_only=public_read_only,
+    launch(idx, host=host, port=port, auth=login, read_only=public_read_only, users=accounts,
            on_ready=lambda url: announce(index, url))
 
 
@@ -429,6 +437,44 @@ def quiet_libraries() -> None:
     for name in ("jieba", "bm25s", "sentence_transformers", "transformers", "httpx", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' notices about their next versions
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Accounts of a shared page (rag serve --users FILE).")
+app.add_typer(user_app, name="user")
+UsersOpt = Annotated[Path, typer.Option("--users", help="The accounts file (env RAG_USERS_FILE).",
+                                        envvar="RAG_USERS_FILE")]
+
+
+@user_app.command("add")
+def user_add(name: str, role: Annotated[str, typer.Option(help="viewer (asks) or editor (also changes archives).")] = "viewer",
+             archive: Annotated[Optional[list[str]], typer.Option(help="An archive an editor may change (repeatable; default: all).")] = None,
+             users: UsersOpt = Path("users.json")) -> None:
+    """Add (or replace) the account NAME; the password is read from RAG_PASSWORD or asked for, never an argument."""
+    from rag.users import Users
+
+    password = os.environ.get("RAG_PASSWORD") or typer.prompt(f"password for {name}", hide_input=True,
+                                                              confirmation_prompt=True)
+    account = _run(lambda: Users.add(users, name, password, role=role, archives=tuple(archive or ())))
+    typer.echo(f"{account.name}: {account.role}" + (f" of {', '.join(account.archives)}" if account.archives else "")
+               + f" (in {users})")
+
+
+@user_app.command("remove")
+def user_remove(name: str, users: UsersOpt = Path("users.json")) -> None:
+    """Remove the account NAME."""
+    from rag.users import Users
+
+    _run(lambda: Users.remove(users, name))
+    typer.echo(f"removed {name} from {users}")
+
+
+@user_app.command("list")
+def user_list(users: UsersOpt = Path("users.json")) -> None:
+    """The accounts, their roles and archives (never their hashes)."""
+    from rag.users import Users
+
+    for a in _run(lambda: Users(users)).accounts:
+        typer.echo(f"{a.name}\t{a.role}\t{', '.join(a.archives) or 'all archives'}")
 
 
 def main() -> None:

@@ -51,7 +51,8 @@ __all__ = ["FORMAT_VERSION", "Stored", "check_target", "writer_lock", "write_ind
 FORMAT_VERSION = 3  # 2: the manifest lists every part's size and sha256; 3: segments and deleted slots
 TOKENIZER = {"kind": "char-unigram+bigram", "fold": "opencc-t2s+nfkc+lower", "title_in_passage": True}
 # Everything an index folder may hold. A folder with anything else in it is not ours to replace.
-INDEX_ENTRIES = frozenset({"manifest.json", "segments", "dense", ".lock",
+AUDIT_FILE = "audit.jsonl"  # who changed what (rag/audit.py); kept across rebuilds
+INDEX_ENTRIES = frozenset({"manifest.json", "segments", "dense", ".lock", AUDIT_FILE,
                            "documents.jsonl", "chunks.npy", "bm25"})  # the last three: format 2
 _MANIFEST_TMP = ".manifest-"  # a manifest being written (renamed over manifest.json when whole)
 _BUILDING = ".building-"
@@ -231,8 +232,10 @@ def write_index(folder: Path, *, manifest: dict, documents: list[Document], chun
                     "deleted": [], **manifest, "format_version": FORMAT_VERSION,
                     "written": time.strftime("%Y-%m-%dT%H:%M:%S"), "parts": _parts(tmp)}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        _fsync_tree(tmp)
         check_target(folder)  # again: the folder may have changed while we built
+        if (folder / AUDIT_FILE).is_file():  # the log of changes outlives every rebuild
+            shutil.copy2(folder / AUDIT_FILE, tmp / AUDIT_FILE)
+        _fsync_tree(tmp)
         if folder.exists() and any(folder.iterdir()):
             if not _exchange(tmp, folder):
                 old = folder.parent / f".{folder.name}{_BUILDING}{os.getpid()}-old-{time.time_ns()}"

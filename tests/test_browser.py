@@ -323,3 +323,104 @@ def test_dates_chip_and_switch(server):
         page.wait_for_function(f"() => document.querySelectorAll('.rag-answer').length > {before}", timeout=180_000)
         assert page.locator(".rag-answer").last.locator(".rag-chip").count() == 0
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, seeds_dir):
+    """A page serving two archives (the seeds and a county's notices) behind accounts: ana edits the
+    county archive, bo only asks."""
+    _ensure_chromium()
+    pytest.importorskip("playwright")
+    import rag
+    from rag.users import Users
+
+    root = tmp_path_factory.mktemp("shared")
+    shutil.copytree(seeds_dir, root / "seeds")
+    (root / "county").mkdir()
+    (root / "county" / "notice.txt").write_text(
+        "某县检察院开展司法救助专项活动\n\n发布时间：2024-05-20 来源：某县人民检察院\n\n"
+        "5月20日，某县人民检察院通报司法救助专项活动开展情况，该院共为23名困难当事人发放救助金41.6万元。\n",
+        encoding="utf-8")
+    for name in ("seeds", "county"):
+        rag.build_index(root / name, root / "indexes" / name)
+    Users.add(root / "users.json", "ana", "correct horse", role="editor", archives=("county",))
+    Users.add(root / "users.json", "bo", "battery staple", role="viewer")
+    port = _free_port()
+    env = {**os.environ, "RAG_UPLOAD_DIR": str(root / "uploads"), "RAG_FEEDBACK_FILE": str(root / "feedback.jsonl")}
+    log = (root / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", str(root / "indexes"), "--port",
+                             str(port), "--users", str(root / "users.json")], stdout=log, stderr=subprocess.STDOUT,
+                            env=env)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"rag serve exited: {(root / 'serve.log').read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(1)
+    yield f"http://127.0.0.1:{port}", root
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _login(p, url: str, user: str, password: str):
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page.goto(url, wait_until="load")
+    fields = page.locator("input")
+    fields.nth(0).fill(user)
+    fields.nth(1).fill(password)
+    fields.nth(1).press("Enter")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return browser, page
+
+
+def test_switching_archives_answers_from_the_one_chosen(shared):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = shared
+    with sync_playwright() as p:
+        browser, page = _login(p, url, "bo", "battery staple")
+        _ask(page, "司法救助专项活动共为多少名困难当事人发放救助金？")
+        assert "出自档案库：county" in page.locator(".rag-answer").last.inner_text()
+        page.locator("#archive input").click()
+        page.get_by_role("option", name="seeds").click()
+        _ask(page, "巡视工作的根本任务是什么？", cards=2)
+        assert "出自档案库：seeds" in page.locator(".rag-answer").last.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "archives.png"), full_page=True)
+        browser.close()
+
+
+def test_a_viewer_sees_no_upload_box_and_a_direct_upload_request_is_refused(shared):
+    from gradio_client import Client, handle_file
+    from playwright.sync_api import sync_playwright
+
+    import rag
+    from rag import audit
+
+    url, root = shared
+    with sync_playwright() as p:
+        browser, page = _login(p, url, "bo", "battery staple")
+        page.locator("#tab-archive-button, [role=tab]").nth(1).click()
+        page.wait_for_selector("#docs", timeout=60_000)
+        time.sleep(1)
+        assert page.locator("#upload").count() == 0 or not page.locator("#upload").is_visible()
+        assert not page.locator("#add").is_visible()
+        browser.close()
+        browser, page = _login(p, url, "ana", "correct horse")
+        page.locator("#tab-archive-button, [role=tab]").nth(1).click()
+        page.locator("#archive-managed input").click()
+        page.get_by_role("option", name="county").click()
+        page.wait_for_selector("#upload", state="visible", timeout=60_000)
+        browser.close()
+    article = root / "sneaked.txt"
+    article.write_text("某县检察院召开会议\n\n发布时间：2024-06-01\n\n某县检察院6月1日召开会议，研究部署下半年工作，"
+                       "会议要求全院干警坚持问题导向。\n", encoding="utf-8")
+    client = Client(url, auth=("bo", "battery staple"), verbose=False, download_files=False)
+    reply = client.predict([handle_file(str(article))], "county", api_name="/upload")
+    assert "没有更改档案库" in reply[0]
+    assert len(rag.open_index(root / "indexes" / "county")) == 1
+    refused = audit.entries(root / "indexes" / "county")[0]
+    assert (refused.who, refused.action, refused.files) == ("bo", "refused", ("sneaked.txt",))

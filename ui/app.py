@@ -19,7 +19,9 @@ from pathlib import Path
 import gradio as gr
 
 import rag
+from rag import audit
 from rag.library import ALL, Library
+from rag.users import Users
 from ui.i18n import gradio_i18n, lang_of, t
 from ui.render import render_answer
 from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_uploads
@@ -113,14 +115,17 @@ def _feedback_record(question: str, answer: dict, verdict) -> dict:
 
 
 def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read_only: bool = False,
-             feedback_file: Path | None = None) -> gr.Blocks:
+             feedback_file: Path | None = None, users: Users | None = None) -> gr.Blocks:
     """Build the Blocks app around an open index, or a :class:`rag.Library` of several (loaded once,
     shared by all sessions).
 
     With several archives the Ask tab asks one or all of them and each answer says which archive it
     came from; the Archive tab lists, uploads to and removes from the archive chosen there, each
     under its own lock, so one archive is updated while the others answer. ``read_only`` leaves out
-    uploads, re-reading and removal. ``feedback_file`` (JSON lines) receives 👎 reports.
+    uploads, re-reading and removal. ``feedback_file`` (JSON lines) receives 👎 reports. ``users``
+    (the accounts the login checks): viewers see no change controls and every change they request,
+    through the page or its API, is refused and written to the archive's audit log like the changes
+    editors make.
     """
     lib = index if isinstance(index, Library) else Library({_name_of(index): index})
     several = len(lib) > 1
@@ -135,6 +140,36 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
         name = name if name in lib.names else first
         return lib[name], lib.lock(name)
 
+    def who(request: gr.Request | None) -> str | None:
+        return getattr(request, "username", None) if request is not None else None
+
+    def may_edit(request: gr.Request | None, name: str | None) -> bool:
+        if read_only:
+            return False
+        return users is None or users.may_edit(who(request), name if name in lib.names else first)
+
+    def expired(request: gr.Request | None) -> bool:
+        """A login whose session has run out (the page asks to log in again)."""
+        return users is not None and users.account(who(request)) is None
+
+    def refuse(request: gr.Request | None, name: str | None, action: str, files) -> str:
+        """Refuse a change to someone who may not make it, and log the attempt."""
+        index, _ = shelf(name)
+        lang = _lang(request)
+        why = t("session_expired", lang) if expired(request) else t("refused_viewer", lang, archive=name or first)
+        audit.record(index.folder, who(request), "refused", files, f"{action}: {why}")
+        return why
+
+    def controls(name: str | None, request: gr.Request):
+        """The change controls, shown to those who may change the archive chosen."""
+        show = gr.update(visible=may_edit(request, name))
+        return show, show, show, show
+
+    def audit_table(name: str | None, request: gr.Request):
+        index, _ = shelf(name)
+        return [[e.time, e.who, t(f"audit_{e.action}", _lang(request)), "、".join(Path(f).name for f in e.files),
+                 e.outcome] for e in audit.entries(index.folder)] or [["", "", "", "", ""]]
+
     # ------------------------------------------------------------------ Ask
     def respond(message: str, history: list, answers: dict, date_from: str, date_to: str, sources: list[str],
                 question_dates: bool, archive: str | None, request: gr.Request):
@@ -144,6 +179,9 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
             yield "", history, answers
             return
         history = history + [{"role": "user", "content": message}]
+        if expired(request):
+            yield "", history + [{"role": "assistant", "content": t("session_expired", lang)}], answers
+            return
         for name, value in (("from", date_from), ("to", date_to)):
             if value and not _DATE.match(value.strip()):
                 yield "", history + [{"role": "assistant", "content": t(
@@ -233,10 +271,14 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
         index, lock = shelf(name)
         if not path:
             return t("choose_row", lang), *show_list(query, page, name, request), _stats_markdown(index, lang)
+        if not may_edit(request, name):
+            return refuse(request, name, "reread", [path]), *show_list(query, page, name, request), \
+                _stats_markdown(index, lang)
         with lock:
             try:
                 report = index.reread(path)
                 message = t("reread_done", lang, name=Path(path).name) + "\n" + report.summary()
+                audit.record(index.folder, who(request), "reread", [path], report.summary())
             except rag.RagError as exc:
                 message = str(exc)
         return message, *show_list(query, page, name, request), _stats_markdown(index, lang)
@@ -249,12 +291,17 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
     def remove(path: str, delete_file: bool, query: str, page, name: str | None, request: gr.Request):
         lang = _lang(request)
         index, lock = shelf(name)
+        if not may_edit(request, name):
+            return (gr.update(visible=False), refuse(request, name, "remove", [path]), path,
+                    *show_list(query, page, name, request), _stats_markdown(index, lang), gr.update())
         with lock:
             try:
                 report = index.remove(path, delete_files=bool(delete_file))
                 key = "removed_deleted" if delete_file else "removed"
                 message = "\n".join([t(key, lang, name=Path(path).name), report.summary()]
                                     + [f"{Path(w.path).name}: {w.reason}" for w in report.warnings])
+                audit.record(index.folder, who(request), "remove", [path],
+                             report.summary() + (" (file deleted)" if delete_file else ""))
             except rag.RagError as exc:
                 message = str(exc)
         return (gr.update(visible=False), message, "", *show_list(query, page, name, request),
@@ -266,6 +313,8 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
         if not files:
             return t("choose_files", lang), _stats_markdown(index, lang), gr.update()
         paths = [f if isinstance(f, str) else f.name for f in files]
+        if not may_edit(request, name):
+            return refuse(request, name, "add", [Path(p).name for p in paths]), _stats_markdown(index, lang), gr.update()
         upload_dir = upload_root / name if several and name in lib.names else upload_root
         upload_dir.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_dir))
@@ -277,6 +326,7 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
 
             with lock:
                 report = index.update(target, progress=tick)
+                audit.record(index.folder, who(request), "add", [p.name for p in saved], report.summary())
             lines.insert(0, report.summary())
             lines += [f"skipped {Path(s.path).name}: {s.reason}" for s in report.skipped]
             lines += [f"warning {Path(s.path).name}: {s.reason}" for s in report.warnings]
@@ -391,15 +441,24 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
                             elem_id="upload")
             add = gr.Button(i18n("add"), variant="primary", elem_id="add")
             report = gr.Textbox(label=i18n("report"), lines=6, elem_id="report")
+            log = gr.Dataframe(headers=[i18n("audit_time"), i18n("audit_who"), i18n("audit_action"),
+                                        i18n("audit_files"), i18n("audit_outcome")],
+                               label=i18n("audit_log"), interactive=False, wrap=True, elem_id="audit")
+            demo.load(audit_table, [managed], log)
+            managed.change(audit_table, [managed], log)
+            demo.load(controls, [managed], [files, add, reread_btn, remove_btn])
+            managed.change(controls, [managed], [files, add, reread_btn, remove_btn])
+            for button in (reread_btn, confirm_btn):
+                button.click(audit_table, [managed], log)
             # the upload endpoint takes the files alone (API clients send nothing else); the list follows
             add.click(upload, [files, managed], [report, stats, sources], api_name="upload").then(
-                show_list, [query, page, managed], listing)
+                show_list, [query, page, managed], listing).then(audit_table, [managed], log)
     demo.rag_i18n = i18n  # launch() passes it on
     return demo
 
 
 def launch(index: rag.Index | Library, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, read_only: bool = False, on_ready=None) -> None:
+           auth=None, read_only: bool = False, on_ready=None, users: Users | None = None) -> None:
     """Serve the page and print its address; ``auth`` = (user, password) puts it behind a login.
 
     ``on_ready(url)``, when given, is a context manager entered once the page is up (``rag serve``
@@ -416,7 +475,7 @@ def launch(index: rag.Index | Library, *, host: str = "127.0.0.1", port: int = 7
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    demo = make_app(index, read_only=read_only)
+    demo = make_app(index, read_only=read_only, users=users)
     demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port or None, css=CSS,
                                                    head=HEAD, show_error=True, quiet=True, auth=auth, i18n=demo.rag_i18n,
                                                    prevent_thread_lock=True)
