@@ -104,6 +104,7 @@ def build(sources: Annotated[list[Path], typer.Argument(help="Files or folders t
         idx = _run(lambda: rag.build_index(sources, index, config=_config(config), progress=bars))
     finally:
         bars.close()
+    _audit(index, "build", sources, idx.last_report.summary())
     _report(idx.last_report, as_json)
 
 
@@ -122,7 +123,20 @@ def update(sources: Annotated[list[Path], typer.Argument(help="Files or folders 
             report = _run(lambda: rag.build_index(sources, index, config=_config(config), progress=bars)).last_report
     finally:
         bars.close()
+    _audit(index, "add", sources, report.summary())
     _report(report, as_json)
+
+
+def _audit(index: Path, action: str, files, outcome: str) -> None:
+    """Log a change made from the command line, under the account of whoever ran it."""
+    import getpass
+
+    from rag import audit
+
+    try:
+        audit.record(index, f"{getpass.getuser()} (command line)", action, [Path(f).absolute() for f in files], outcome)
+    except OSError as exc:  # a read-only index folder: the change is made, say the log is not
+        typer.echo(f"warning: the change was not logged ({exc.strerror})", err=True)
 
 
 LocalOpt = Annotated[bool, typer.Option("--local", help="Load the index here even when a `rag serve` of it is up.")]
@@ -155,32 +169,39 @@ SourceOpt = Annotated[Optional[list[str]], typer.Option(help="Only these sources
 
 @app.command()
 def search(query: str, k: Annotated[int, typer.Option("-k", help="Number of documents.")] = 5,
-           index: IndexOpt = Path(DEFAULT_INDEX), as_json: JsonOpt = False,
+           index: IndexesOpt = [Path(DEFAULT_INDEX)], as_json: JsonOpt = False,  # noqa: B006
            date_from: DateFromOpt = None, date_to: DateToOpt = None, source: SourceOpt = None,
-           local: LocalOpt = False) -> None:
+           local: LocalOpt = False, archive: ArchiveOpt = None) -> None:
     """Show the K best documents for QUERY, each with its best passage.
 
-    When a `rag serve` of the same index runs on this machine, it answers (no model loading).
+    When a `rag serve` of the same index runs on this machine, it answers (no model loading). With several
+    --index, the archives' lists are interleaved (or only --archive's is shown), each hit naming its archive.
     """
-    url = _remote(index, local)
+    single = _single(index)
+    url = None if single is None or archive else _remote(single, local)
     if url:
-        from rag.remote import call
+        from rag.remote import call, served_archive
 
-        hits = _run(lambda: call(url, "search", query, k, date_from or "", date_to or "", source or []))
+        hits = _run(lambda: call(url, "search", query, k, date_from or "", date_to or "", source or [],
+                                 served_archive(single)))
+        for h in hits:
+            h.pop("archive", None)
         typer.echo(f"(answered by the running page at {url}; --local to load the index here)", err=True)
     else:
         import rag
 
-        idx = _run(lambda: rag.open_index(index))
-        hits = [dataclasses.asdict(h) for h in
-                _run(lambda: idx.search(query, k=k, date_from=date_from, date_to=date_to, sources=source))]
+        lib = _run(lambda: rag.Library.open(index))
+        pairs = _run(lambda: lib.search(query, archive=archive, k=k, date_from=date_from, date_to=date_to,
+                                        sources=source))
+        hits = [{**dataclasses.asdict(h), **({"archive": name} if len(lib) > 1 else {})} for name, h in pairs]
     if as_json:
         typer.echo(json.dumps(hits, ensure_ascii=False, indent=1))
         return
     if not hits:
         typer.echo("no results")
     for n, h in enumerate(hits, 1):
-        typer.echo(f"{n}. [{h['score']:.3f}] {h['title'] or Path(h['path']).name} "
+        where = f" [{h['archive']}]" if h.get("archive") else ""
+        typer.echo(f"{n}. [{h['score']:.3f}]{where} {h['title'] or Path(h['path']).name} "
                    f"({h['date'] or 'no date'}, {h['source'] or 'unknown source'})")
         typer.echo(f"   {h['text'][:160]}")
 
@@ -337,7 +358,9 @@ def remove(paths: Annotated[list[Path], typer.Argument(help="Indexed files to ta
     what = "remove from the index and DELETE from disk" if delete_file else "remove from the index"
     if not yes and not typer.confirm(f"{what}: {', '.join(map(str, paths))}?", default=False):
         _fail("nothing was changed")
-    _report(_run(lambda: idx.remove(paths, delete_files=delete_file)), as_json)
+    report = _run(lambda: idx.remove(paths, delete_files=delete_file))
+    _audit(index, "remove", paths, report.summary() + (" (files deleted)" if delete_file else ""))
+    _report(report, as_json)
 
 
 @app.command()
@@ -347,7 +370,9 @@ def reread(paths: Annotated[list[Path], typer.Argument(help="Indexed files to re
     import rag
 
     idx = _run(lambda: rag.open_index(index))
-    _report(_run(lambda: idx.reread(paths)), as_json)
+    report = _run(lambda: idx.reread(paths))
+    _audit(index, "reread", paths, report.summary())
+    _report(report, as_json)
 
 
 @app.command()

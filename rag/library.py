@@ -27,10 +27,16 @@ from rag.config import Config
 from rag.errors import RagError
 from rag.records import Answer, Hit
 
-__all__ = ["Library", "ALL"]
+__all__ = ["Library", "ALL", "name_for"]
 
 ALL = "all"  # the archive name that means every archive
 _NAME = re.compile(r"^[\w\-\u4e00-\u9fff]{1,40}$")
+
+
+def name_for(folder: str | Path) -> str:
+    """An archive's name from its index folder's: the folder's name, with what a name cannot hold as _."""
+    name = re.sub(r"[^\w\-\u4e00-\u9fff]", "_", Path(folder).absolute().name)[:40].strip("_")
+    return name if name and name != ALL else "archive"
 
 
 class Library:
@@ -63,7 +69,7 @@ class Library:
             folder = Path(path)
             subs = ([p for p in sorted(folder.iterdir()) if (p / "manifest.json").is_file()]
                     if folder.is_dir() and not (folder / "manifest.json").exists() else [])
-            for one, key in ([(s, s.name) for s in subs] if subs else [(folder, name or folder.name)]):
+            for one, key in ([(s, name_for(s)) for s in subs] if subs else [(folder, name or name_for(folder))]):
                 if key in named:
                     raise RagError(f"two archives are named {key!r} ({named[key]} and {one}); "
                                    f"name one with --index NAME={one}")

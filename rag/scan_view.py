@@ -80,7 +80,7 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:  # the file's stat keys
 
 
 def _render(path: str, page: int):
-    from PIL import Image, ImageSequence
+    from PIL import Image, ImageOps, ImageSequence
 
     if path.lower().endswith(".pdf"):
         import pypdfium2 as pdfium
@@ -95,7 +95,7 @@ def _render(path: str, page: int):
     with Image.open(path) as img:
         for n, frame in enumerate(ImageSequence.Iterator(img), 1):
             if n == page:
-                return frame.convert("RGB")
+                return ImageOps.exif_transpose(frame).convert("RGB")  # as OCR read it
     raise ValueError(f"no page {page}")
 
 

@@ -92,3 +92,33 @@ def test_the_page_asks_all_archives_and_each_upload_goes_to_the_chosen_one(shelv
 class _Request:
     headers = {"accept-language": "zh-CN"}
     username = None
+
+
+def test_one_archive_answers_while_another_is_being_changed(shelves):
+    import threading
+
+    root, _ = shelves
+    lib = rag.Library.open([root / "indexes"])
+    done = []
+    with lib.lock("county"):  # as an update of the county archive holds it
+        t = threading.Thread(target=lambda: done.append(lib.ask("巡视工作的根本任务是什么？", archive="seeds")))
+        t.start()
+        t.join(timeout=120)
+        assert done and done[0].found and done[0].archive == "seeds"
+
+
+def test_changes_from_the_command_line_are_logged_too(shelves, tmp_path):
+    from typer.testing import CliRunner
+
+    from rag import audit
+    from rag.cli import app
+
+    root, _ = shelves
+    folder = tmp_path / "county"
+    shutil.copytree(root / "indexes" / "county", folder)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "extra.txt").write_text(NOTICE.replace("某县", "某区"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["update", str(tmp_path / "more"), "--index", str(folder)])
+    assert result.exit_code == 0, result.output
+    entry = audit.entries(folder)[0]
+    assert entry.action == "add" and entry.who.endswith("(command line)") and "added 1" in entry.outcome

@@ -190,3 +190,15 @@ def _lowered(doc: Document, offset: int) -> Document:
             s = dataclasses.replace(s, conf=tuple(conf))
         lines.append(s)
     return dataclasses.replace(doc, scan=tuple(lines))
+
+
+def test_a_phone_photo_is_turned_the_way_its_exif_says(tmp_path):
+    from PIL import Image
+
+    sideways = Image.open(SCANS / "notice.png").convert("RGB").rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90° clockwise to show": what a phone held sideways writes
+    sideways.save(tmp_path / "photo.jpg", exif=exif, quality=90)
+    doc = load_documents([tmp_path / "photo.jpg"], max_file_bytes=10_000_000).documents[0]
+    assert doc.title == "某县检察院开展司法救助专项活动"
+    assert "共为23名困难当事人发放救助金41.6万元" in doc.text

@@ -20,7 +20,7 @@ import gradio as gr
 
 import rag
 from rag import audit
-from rag.library import ALL, Library
+from rag.library import ALL, Library, name_for
 from rag.users import Users
 from ui.i18n import gradio_i18n, lang_of, t
 from ui.render import render_answer
@@ -64,12 +64,6 @@ document.addEventListener("click", (event) => {
   setTimeout(() => document.querySelector("#send").click(), 100);  // the Ask button, once the box holds it
 });
 </script>"""
-
-
-def _name_of(index: rag.Index) -> str:
-    """An archive's name: its folder's, made usable as one."""
-    name = re.sub(r"[^\w\-\u4e00-\u9fff]", "_", index.folder.name)[:40].strip("_")
-    return name if name and name != ALL else "archive"
 
 
 def _lang(request: gr.Request | None) -> str:
@@ -127,7 +121,7 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
     through the page or its API, is refused and written to the archive's audit log like the changes
     editors make.
     """
-    lib = index if isinstance(index, Library) else Library({_name_of(index): index})
+    lib = index if isinstance(index, Library) else Library({name_for(index.folder): index})
     several = len(lib) > 1
     first = lib.names[0]
     index = lib[first]

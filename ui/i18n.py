@@ -47,6 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit_reread": ("重新读取", "re-read"),
     "audit_remove": ("删除", "remove"),
     "audit_refused": ("已拒绝", "refused"),
+    "audit_build": ("重建", "rebuild"),
     "feedback_hint": ("回答不对？点回答下方的“踩”按钮，问题、回答和出处会记录下来供档案管理员检查。",
                       "Wrong answer? Click the thumbs-down under it: the question, answer and citation are "
                       "recorded for review."),

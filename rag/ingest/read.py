@@ -215,12 +215,13 @@ def _ocr_page(image, number: int) -> list[OcrParagraph]:
 
 def _read_image(path: Path, on_page=None) -> RawText:
     try:
-        from PIL import Image, ImageSequence, UnidentifiedImageError
+        from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
     except ImportError as exc:
         raise IngestError("reading images needs Pillow: pip install pillow") from exc
     try:
         with Image.open(path) as img:
-            frames = [f.convert("RGB") for f in ImageSequence.Iterator(img)]  # a TIFF holds several pages
+            # a TIFF holds several pages; a phone's photo says in EXIF which way is up
+            frames = [ImageOps.exif_transpose(f).convert("RGB") for f in ImageSequence.Iterator(img)]
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise IngestError(f"not a readable image ({exc.__class__.__name__}); check that it opens in a viewer") from exc
     found: list[OcrParagraph] = []
