@@ -6,6 +6,7 @@ and degraded (noise, blur, a small rotation, a JPEG, or all four, in turn). Repo
 
 - 1 − CER of the OCR text against the drawn text, clean and degraded, by script and columns;
 - seconds per A4 page (2 cores), median and p95;
+- three broadsheet-like pages (eight narrow columns of small characters), clean and degraded;
 - the same questions (generated from the drawn text as rag/rerank_fit's news questions are) asked of
   an index of the text versions and of an index of the degraded scans: the share answered with the
   same sentence (letters and digits compared: OCR's punctuation slips do not make another answer).
@@ -112,6 +113,7 @@ def main() -> None:
         vals = [r[key] for r in rows if all(r[k] == v for k, v in where.items())]
         return round(statistics.mean(vals), 4) if vals else None
 
+    broadsheet = _broadsheets(args, ocr_image, paragraphs, render, degrade)
     seconds.sort()
     report = {
         "pages": len(rows), "accuracy_clean": mean("clean"), "accuracy_degraded": mean("degraded"),
@@ -119,6 +121,7 @@ def main() -> None:
                       for s in ("simplified", "traditional")},
         "by_columns": {c: {"clean": mean("clean", columns=c), "degraded": mean("degraded", columns=c)} for c in (1, 2, 3)},
         "by_degradation": {k: mean("degraded", degraded_by=k) for k in KINDS},
+        "broadsheet": broadsheet,
         "seconds_per_a4_page_median": round(statistics.median(seconds), 2),
         "seconds_per_a4_page_p95": round(seconds[int(0.95 * (len(seconds) - 1))], 2),
         "rows": rows,
@@ -127,6 +130,24 @@ def main() -> None:
     print(json.dumps({k: v for k, v in report.items() if k not in ("rows", "differ")}, ensure_ascii=False, indent=1))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _broadsheets(args, ocr_image, paragraphs, render, degrade, pages: int = 3) -> dict:
+    """Newspaper-like pages: 2480 x 3508 px, eight narrow columns of 17 px characters under a headline,
+    each filled with a dozen news items; clean and degraded (all four)."""
+    items = _items(args.news, 12 * pages, args.seed + 1)
+    clean, bad, secs = [], [], []
+    for p in range(pages):
+        body = [para for it in items[12 * p: 12 * (p + 1)] for para in it["text"].split("\n") if len(para) > 5]
+        page = render("检察日报样张：多栏排版", f"发布时间：{items[12 * p]['date'][:10]}", body, columns=8,
+                      size=(2480, 3508), font_px=17)
+        for out, img in ((clean, page), (bad, degrade(page, "all", seed=p))):
+            t = time.perf_counter()
+            got = "\n".join(x.text for x in paragraphs(ocr_image(img.image)))
+            secs.append(time.perf_counter() - t)
+            out.append(1 - cer(img.text, got))
+    return {"pages": pages, "clean": round(statistics.mean(clean), 4), "degraded": round(statistics.mean(bad), 4),
+            "seconds_per_page_median": round(statistics.median(secs), 2)}
 
 
 def _same_answers(work: Path, question_from, load_jieba, rag) -> dict:

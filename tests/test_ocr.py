@@ -44,6 +44,19 @@ def test_three_columns_under_a_spanning_headline_read_column_by_column():
     assert order == [headline, meta, *cols, footer]
 
 
+def test_a_broadsheets_narrow_columns_under_a_headline_over_two_of_them():
+    headline = (73, 79, 410, 116)  # over the first column and part of the second
+    cols = [(80 + 294 * c, 150 + 40 * r, 340 + 294 * c, 178 + 40 * r) for c in range(8) for r in range(30)]
+    boxes = [headline, *cols]
+    order = [boxes[i] for b in reading_order(boxes) for i in b]
+    assert order == [headline, *cols]
+
+
+def test_a_single_column_with_short_last_lines_is_not_cut_into_two():
+    boxes = [(80, 100 + 40 * r, 1100 if r % 3 else 400, 130 + 40 * r) for r in range(9)]
+    assert [i for b in reading_order(boxes) for i in b] == list(range(9))
+
+
 def test_a_row_of_pieces_in_one_column_reads_left_to_right():
     boxes = [(80, 100, 1100, 130), (600, 140, 800, 170), (80, 140, 300, 170), (80, 180, 1100, 210)]
     order = [i for b in reading_order(boxes) for i in b]

@@ -35,11 +35,12 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
 
 # Settings of the page reader, named in one place.
 MAX_SIDE = 2000          # RapidOCR's own limit: a larger page is scaled down to this before detection
-MIN_LANE = 0.8           # a column gap is at least this many line heights wide
+MIN_LANE = 0.5           # a column gap is at least this many (detected) line heights wide: a box is ~1.6 characters tall
 CONTINUES = 0.88         # a line reaching this share of its column's width continues in the next line
 INDENT = 1.2             # a line starting this many line heights right of the column starts a paragraph
 PARAGRAPH_GAP = 0.9      # ... as does one this many line heights below the previous line
-SPANNING = 0.6           # a line wider than this share of its region may span columns (a headline)
+CROSSING = 0.05          # lines that may cross a column gap (headlines, footers): this share of a region's, or 3
+COLUMN_GAP = 0.9         # a gap this many line heights wide between two characters of one detected line splits it
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the page image's pixels
@@ -118,9 +119,10 @@ def ocr_image(image, page: int = 1) -> list[OcrLine]:
     # no line-direction classifier: it turned some upright lines over, and their text was lost
     result, _ = _engine()(arr, use_cls=False, return_word_box=True)
     result = [r for r in result or [] if r[1].strip()]
-    lines = [_line(r, page) for r in result]
     angle = _angle(result)
-    upright = [_level(r[0], angle) for r in result]
+    pieces = [piece for r in result for piece in _split(_line(r, page), r[0])]
+    lines = [line for line, _ in pieces]
+    upright = [_level(quad, angle) for _, quad in pieces]
     blocks = reading_order(upright)
     return [dataclasses.replace(lines[i], block=n, upright=upright[i]) for n, block in enumerate(blocks) for i in block]
 
@@ -132,6 +134,33 @@ def _line(r, page: int) -> OcrLine:
     words, confs = (r[3], r[5]) if len(r) >= 6 else ([], [])
     chars, conf = _char_boxes(text, box, words, confs, score)
     return OcrLine(page, text, box, chars, conf)
+
+
+def _split(line: OcrLine, quad) -> list[tuple[OcrLine, list]]:
+    """``line`` cut where its characters leave a gap of a column lane (the detector joins the lines of
+    two narrow newspaper columns into one box), each piece with its part of the detected quadrilateral."""
+    height = max(line.box[3] - line.box[1], 1)
+    cuts = [i + 1 for i in range(len(line.chars) - 1)
+            if not line.text[i].isspace() and line.chars[i + 1][0] - line.chars[i][2] >= COLUMN_GAP * height]
+    if not cuts:
+        return [(line, quad)]
+    out = []
+    x0, width = line.box[0], max(line.box[2] - line.box[0], 1)
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = quad
+    for a, b in zip([0, *cuts], [*cuts, len(line.text)]):
+        text = line.text[a:b].strip()
+        if not text:
+            continue
+        lead = len(line.text[a:b]) - len(line.text[a:b].lstrip())
+        a, b = a + lead, a + lead + len(text)
+        chars = line.chars[a:b]
+        f0 = (chars[0][0] - x0) / width
+        f1 = (chars[-1][2] - x0) / width
+        sub = [(ax + f0 * (bx - ax), ay + f0 * (by - ay)), (ax + f1 * (bx - ax), ay + f1 * (by - ay)),
+               (dx + f1 * (cx - dx), dy + f1 * (cy - dy)), (dx + f0 * (cx - dx), dy + f0 * (cy - dy))]
+        box = (min(c[0] for c in chars), line.box[1], max(c[2] for c in chars), line.box[3])
+        out.append((OcrLine(line.page, text, box, chars, line.conf[a:b]), sub))
+    return out
 
 
 def _char_boxes(text: str, box: Box, words, confs, score: float) -> tuple[tuple[Box, ...], tuple[float, ...]]:
@@ -242,15 +271,30 @@ def _cut(b: np.ndarray, ids: list[int], height: float, out: list[list[int]]) -> 
 
 
 def _lanes(b: np.ndarray, ids: list[int], height: float) -> list[tuple[float, float]]:
-    """The gaps between columns that the region's narrow lines leave (wide lines cross them)."""
+    """The gaps between columns in a region: runs of x, at least a lane wide, that all but a few of
+    its lines leave free (the few, a headline or a footer, cross them)."""
     sub = b[ids]
-    width = sub[:, 2].max() - sub[:, 0].min()
-    narrow = [ids[k] for k in range(len(ids)) if sub[k, 2] - sub[k, 0] < SPANNING * width]
-    if len(narrow) < 2:
+    if len(ids) < 4:
         return []
-    cols = _columns(b, narrow, height)
-    edges = [(b[c, 0].min(), b[c, 2].max()) for c in cols]
-    return [(edges[k][1], edges[k + 1][0]) for k in range(len(edges) - 1)]
+    lo, hi = int(sub[:, 0].min()), int(sub[:, 2].max())
+    cover = np.zeros(hi - lo + 2, dtype=np.int32)
+    for x0, x1 in sub[:, [0, 2]].astype(int):
+        cover[x0 - lo] += 1
+        cover[x1 - lo + 1] -= 1
+    free = np.cumsum(cover)[:-1] <= max(3, int(CROSSING * len(ids)))
+    lanes, start = [], None
+    for x, ok in enumerate(free):
+        if ok and start is None:
+            start = x
+        elif not ok and start is not None:
+            left, right = lo + start, lo + x
+            # a lane has columns on both sides: lines wholly left of it and wholly right of it (short
+            # last lines of one column's paragraphs leave a free run at its right, with nothing beyond)
+            if (x - start >= MIN_LANE * height and (sub[:, 2] <= left).sum() >= 2
+                    and (sub[:, 0] >= right).sum() >= 2):
+                lanes.append((float(left), float(right)))
+            start = None
+    return lanes
 
 
 def paragraphs(lines: Sequence[OcrLine]) -> list[OcrParagraph]:
