@@ -23,7 +23,7 @@ from rag.dense import train_approximate
 from rag.embed import load_encoder
 from rag.embed.cache import EmbeddingCache
 from rag.errors import RagError
-from rag.index import Index, Progress, open_index
+from rag.contents import Contents, Progress, open_contents
 from rag.ingest import discover, file_hash, load_documents
 from rag.ingest.dedup import signatures, update_groups
 from rag.lexical import LexicalIndex
@@ -67,7 +67,7 @@ class _Plan:
     warnings: tuple
 
 
-def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[str], force: set[str],
+def _plan(roots: list[Path], config: Config, previous: Contents | None, drop: set[str], force: set[str],
           tick) -> _Plan:
     """Find the files under ``roots``, compare their hashes with ``previous`` and read what changed."""
     _check_sources_exist(roots)
@@ -86,11 +86,11 @@ def _plan(roots: list[Path], config: Config, previous: Index | None, drop: set[s
     excluded = (set(previous.manifest.get("excluded", [])) if previous else set()) - named | drop
     files = [f for f in files if str(f.absolute()) not in excluded]
 
-    old_docs = previous._by_path if previous else {}
+    old_docs = previous.by_path if previous else {}
     keep, dead, unchanged, updated, removed, to_read = [], [], [], [], [], []
     current = {str(f) for f in files}
     for path, slot in old_docs.items():
-        doc = previous._slots.meta(slot)
+        doc = previous.documents.meta(slot)
         if path in drop:
             removed.append(path)
             dead.append(slot)
@@ -126,10 +126,11 @@ _MAX_DEAD = 0.3  # ... as does one after which more than this share of passage s
 _MAX_UNCOVERED = 0.1  # ... or one after which this share of passages is outside the approximate index
 
 
-def build(folder: Path, roots: list[Path], config: Config, *, previous: Index | None,
+def build(folder: Path, roots: list[Path], config: Config, *, previous: Contents | None,
            progress: Progress | None, drop: set[str] = frozenset(), force: set[str] = frozenset(),
-           full: bool = False) -> Index:
-    """Write the index of ``previous``'s documents plus what ``roots`` hold now.
+           full: bool = False) -> tuple[Contents, BuildReport]:
+    """Write the index of ``previous``'s documents plus what ``roots`` hold now; return the new
+    version and the report of what changed.
 
     ``drop``: indexed paths to take out (and keep out of later updates of their folder);
     ``force``: indexed paths to read again although unchanged. With a ``previous`` index the
@@ -140,34 +141,33 @@ def build(folder: Path, roots: list[Path], config: Config, *, previous: Index | 
     check_target(folder)  # before any work: never replace what is not an index
     tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
     plan = _plan(roots, config, previous, set(drop), set(force), tick)
-    # the same arguments as Index() uses, so the cached encoder is loaded (and quantised) once per process
+    # the same arguments as rag.Index uses, so the cached encoder is loaded (and quantised) once per process
     encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                            config.int8_queries, config.query_runtime)
     if (previous is not None and not full and not plan.new_docs and not plan.dead
             and sorted(plan.excluded) == previous.manifest.get("excluded", [])
             and plan.roots == previous.manifest.get("roots", [])):
-        return _reported(previous, plan, t0)  # nothing changed: nothing is written
+        return previous, _report(previous, plan, t0)  # nothing changed: nothing is written
     if previous is not None and not full:
-        slots_after = previous._retriever.chunks.live.size
-        dead_after = int((~previous._retriever.chunks.live).sum()) + sum(
-            len(previous._retriever.chunks.of_document(i)) for i in plan.dead)
+        slots_after = previous.passages.live.size
+        dead_after = int((~previous.passages.live).sum()) + sum(
+            len(previous.passages.of_document(i)) for i in plan.dead)
         fragmented = (len(previous.manifest.get("segments", [])) + 1 > _MAX_SEGMENTS
                       or dead_after > _MAX_DEAD * max(1, slots_after))
         if not fragmented:
-            index = _append(folder, config, previous, plan, encoder, tick)
-            return _reported(index, plan, t0)
-    index = _write_whole(folder, config, previous, plan, encoder, tick)
-    return _reported(index, plan, t0)
+            contents = _append(folder, config, previous, plan, encoder, tick)
+            return contents, _report(contents, plan, t0)
+    contents = _write_whole(folder, config, previous, plan, encoder, tick)
+    return contents, _report(contents, plan, t0)
 
 
-def _reported(index: Index, plan: _Plan, t0: float) -> Index:
-    groups = tuple(tuple(g) for g in index.manifest.get("duplicate_groups", []))
-    index.last_report = BuildReport(
+def _report(contents: Contents, plan: _Plan, t0: float) -> BuildReport:
+    groups = tuple(tuple(g) for g in contents.manifest.get("duplicate_groups", []))
+    return BuildReport(
         added=tuple(plan.added), updated=tuple(plan.updated), removed=tuple(plan.removed),
         unchanged=tuple(plan.unchanged), skipped=tuple(plan.skipped), warnings=plan.warnings,
-        documents=len(index), chunks=int(index._retriever.chunks.live.sum()), duplicate_groups=groups,
+        documents=len(contents.by_path), chunks=int(contents.passages.live.sum()), duplicate_groups=groups,
         seconds=time.perf_counter() - t0)
-    return index
 
 
 def _chunks_of(docs: Sequence[Document], first_slot: int, config: Config) -> list[Chunk]:
@@ -178,7 +178,7 @@ def _chunks_of(docs: Sequence[Document], first_slot: int, config: Config) -> lis
 
 
 def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequence[Chunk],
-             reuse: dict[tuple[str, int, int], int], previous: Index | None, tick) -> np.ndarray:
+             reuse: dict[tuple[str, int, int], int], previous: Contents | None, tick) -> np.ndarray:
     """Vectors of ``chunks``: taken from ``previous`` where the same passage of the same text is
     indexed there (``reuse``: key -> previous slot), from an interrupted build's cache, or embedded."""
     texts = [passage_text(docs_by_slot(c.doc_id), c) for c in chunks]
@@ -193,7 +193,7 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
         else:
             todo.append(i)
     if found:
-        vectors[found] = previous._retriever.dense.rows(found_at)
+        vectors[found] = previous.dense.rows(found_at)
     cache = embedding_cache(folder, config, encoder)
     if todo:
         # Identical passages (a repeated footer sentence, a file pasted twice) are embedded once.
@@ -205,15 +205,15 @@ def _vectors(folder: Path, config: Config, encoder, docs_by_slot, chunks: Sequen
     return vectors
 
 
-def _reusable(previous: Index | None, slots: Sequence[int]) -> dict[tuple[str, int, int], int]:
+def _reusable(previous: Contents | None, slots: Sequence[int]) -> dict[tuple[str, int, int], int]:
     """(content hash + title, start, end) -> passage slot, for the passages of ``slots``' documents
     (vectors an index already holds for the same text)."""
     if previous is None or not len(slots):
         return {}
-    rows = previous._retriever.chunks.rows
+    rows = previous.passages.rows
     out = {}
     for p in np.flatnonzero(np.isin(rows[:, 0], list(slots))):
-        d = previous._slots.meta(int(rows[p, 0]))
+        d = previous.documents.meta(int(rows[p, 0]))
         out[(d.content_hash + (d.title or ""), int(rows[p, 1]), int(rows[p, 2]))] = int(p)
     return out
 
@@ -237,7 +237,7 @@ def _milvus_record(config: Config, folder: Path, generation: int) -> dict:
     return {"uri": uri, "collection": f"{prefix}_g{generation}", "analyzer": config.milvus_analyzer}
 
 
-def _signatures(index: Index) -> np.ndarray:
+def _signatures(index: Contents) -> np.ndarray:
     """MinHash signatures of every document slot of ``index`` (from its segments)."""
     parts = [np.load(index.folder / SEGMENTS / seg["name"] / "minhash.npy", mmap_mode="r", allow_pickle=False)
              for seg in index.manifest.get("segments", [])]
@@ -272,9 +272,9 @@ def _approximate_for(vectors: np.ndarray, config: Config, tick=None):
     return ann
 
 
-def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Plan, encoder, tick) -> Index:
+def _write_whole(folder: Path, config: Config, previous: Contents | None, plan: _Plan, encoder, tick) -> Contents:
     """One segment holding every live document, swapped in place of the folder."""
-    kept = [previous._slots[i] for i in plan.keep] if previous else []
+    kept = [previous.documents[i] for i in plan.keep] if previous else []
     documents = sorted(kept + plan.new_docs, key=lambda d: d.path)
     chunks = _chunks_of(documents, 0, config)
     vectors = _vectors(folder, config, encoder, documents.__getitem__, chunks, _reusable(previous, plan.keep),
@@ -284,7 +284,7 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
     old_sig = {}
     if previous is not None and plan.keep:
         sig = _signatures(previous)
-        old_sig = {previous._slots.paths[i]: sig[i] for i in plan.keep}
+        old_sig = {previous.documents.paths[i]: sig[i] for i in plan.keep}
     sigs = np.zeros((len(documents), 128), dtype=np.uint64)
     fresh = [i for i, d in enumerate(documents) if d.path not in old_sig]
     for i, d in enumerate(documents):
@@ -331,12 +331,12 @@ def _write_whole(folder: Path, config: Config, previous: Index | None, plan: _Pl
             passages_for(config, prior).drop()
         except RagError as exc:
             logger.warning("could not drop the replaced Milvus collection %s: %s", old, exc)
-    return open_index(folder, config=config)
+    return open_contents(folder, config=config)
 
 
-def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder, tick) -> Index:
+def _append(folder: Path, config: Config, previous: Contents, plan: _Plan, encoder, tick) -> Contents:
     """The change as one new segment: only the new documents are chunked, embedded and indexed."""
-    store = previous._slots  # documents are parsed only where needed: the new ones are in memory
+    store = previous.documents  # documents are parsed only where needed: the new ones are in memory
     first_doc = len(store)
     docs = plan.new_docs
     chunks = _chunks_of(docs, first_doc, config)
@@ -346,12 +346,12 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
         return docs[slot - first_doc] if slot >= first_doc else None if slot in dead else store[slot]
 
     vectors = _vectors(folder, config, encoder, doc_at, chunks, _reusable(previous, plan.dead), previous, tick)
-    dead_passages = np.flatnonzero(np.isin(previous._retriever.chunks.doc_ids, plan.dead)).tolist()
+    dead_passages = np.flatnonzero(np.isin(previous.passages.doc_ids, plan.dead)).tolist()
     texts = [passage_text(doc_at(c.doc_id), c) for c in chunks]
-    lexical, segment = previous._retriever.lexical.extended([terms(t) for t in texts], dead_passages)
+    lexical, segment = previous.lexical.extended([terms(t) for t in texts], dead_passages)
     # the approximate index is left as it is: it covers the slots of the last whole write, deleted ones
     # are masked, and the passages added since are searched exactly beside it (few, by construction)
-    dense = previous._retriever.dense.extended(vectors, dead_passages)
+    dense = previous.dense.extended(vectors, dead_passages)
     if dense.approximate is None and int(dense.live.sum()) > config.exact_limit:
         return _write_whole(folder, config, previous, plan, encoder, tick)  # grown past the exact limit
     if dense.approximate is not None and dense.size - dense.covered > _MAX_UNCOVERED * max(1, dense.covered):
@@ -361,7 +361,7 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     live_docs = np.concatenate([store.live, np.ones(len(docs), dtype=bool)])
     live_docs[plan.dead] = False
     all_docs = [None if i in dead else store.meta(i) for i in range(first_doc)] + list(docs)  # path, hash
-    old_groups = [[previous._by_path[p] for p in g if p in previous._by_path]
+    old_groups = [[previous.by_path[p] for p in g if p in previous.by_path]
                   for g in previous.manifest.get("duplicate_groups", [])]
     groups = update_groups(sigs, live_docs, old_groups, range(first_doc, len(all_docs)))
     generation = previous.manifest.get("generation", 1) + 1  # names files that replace older ones
@@ -377,10 +377,10 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
         np.save(seg / "vectors.npy", vectors, allow_pickle=False)
         np.save(seg / "minhash.npy", new_sigs, allow_pickle=False)
 
-    remote = previous._retriever.remote
+    remote = previous.remote
     if remote is not None:  # rows past the old manifest's slots stay unseen until the manifest names them
         manifest["milvus"] = previous.manifest["milvus"]
-        remote.add(len(previous._retriever.chunks), [doc_at(c.doc_id) for c in chunks], [c.doc_id for c in chunks],
+        remote.add(len(previous.passages), [doc_at(c.doc_id) for c in chunks], [c.doc_id for c in chunks],
                    texts, [terms(t) for t in texts], vectors)
     written = append_segment(folder, manifest=manifest, documents=docs, rows=rows, save_parts=save_parts)
     if remote is not None and dead_passages:
@@ -389,8 +389,8 @@ def _append(folder: Path, config: Config, previous: Index, plan: _Plan, encoder,
     # the new index from what is in memory already (reading the folder again would cost as much as the archive)
     deleted = frozenset(int(i) for i in written.get("deleted", []))
     documents = store.extended(folder / SEGMENTS / written["segments"][-1]["name"] if docs else None, deleted)
-    return Index(folder, written, documents, np.concatenate([previous._retriever.chunks.rows, rows]), lexical,
-                 dense, config)
+    return Contents.of(folder, written, documents, np.concatenate([previous.passages.rows, rows]), lexical,
+                       dense, config)
 
 
 def embedding_cache(folder: Path, config: Config, encoder) -> EmbeddingCache:

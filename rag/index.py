@@ -24,23 +24,21 @@ from rag.answer import answer_question, term_coverage
 from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.confidence import load_confidence
-from rag.config import QUERY_TIME, Config
+from rag.build import build
+from rag.config import Config
+from rag.contents import Contents, Progress, open_contents
 from rag.dates import NOWADAYS, read_dates, resolve_in_article
-from rag.dense import Approximate, DenseIndex
-from rag.docstore import DocumentStore
 from rag.embed import load_encoder
 from rag.gather import frame_of, gather, timeline_subject
 from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
-from rag.lexical import LexicalIndex, LexicalSegment
-from rag.milvus import passages_for
 from rag.rerank import load_reranker
 from rag.span_choice import HAND, load_span_choice
 from rag.reader import load_reader
 from rag.records import (Alternative, Answer, BuildReport, Chunk, Citation, Document, DocumentList, Hit, ScanRegion,
                          Skipped, Turn)
-from rag.retrieve import Passages, Retriever
-from rag.store import TOKENIZER, check_target, read_manifest, read_slots, verify_parts, writer_lock
+from rag.retrieve import Retriever
+from rag.store import check_target, writer_lock
 from rag.span import question_kind
 from rag.text import fold, query_terms, simplified_aligned
 from rag.threads import openmp_threads, question_threads
@@ -49,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Index", "build_index", "open_index"]
 
-Progress = Callable[[str, int, int], None]
 Sources = str | Path | Iterable[str | Path]
 
 
@@ -107,16 +104,16 @@ def _stamp(folder: Path) -> tuple[int, int] | None:
 class Index:
     """An open index: documents, passages, BM25 and FAISS parts and the encoder, loaded once."""
 
-    def __init__(self, folder: Path, manifest: dict, documents: DocumentStore, rows: np.ndarray,
-                 lexical: LexicalIndex, dense: DenseIndex, config: Config) -> None:
-        """``documents`` by slot (None: deleted), ``rows`` (document slot, start, end) by passage slot."""
-        self.folder = Path(folder)
-        self.manifest = manifest
-        self.config = config
+    def __init__(self, contents: Contents) -> None:
+        """Answer from ``contents`` (``rag.contents``: what the index folder holds, open)."""
+        self.contents = contents
+        self.folder = contents.folder
+        self.manifest = contents.manifest
+        self.config = config = contents.config
+        manifest = contents.manifest
         self._stamp = _stamp(self.folder)
-        self._slots = documents
-        self._by_path = {p: i for i, p in enumerate(self._slots.paths) if p is not None}
-        passages = Passages(self._slots, rows)
+        self._slots = contents.documents
+        self._by_path = contents.by_path
         encoder = load_encoder(config.model, config.query_prompt, config.passage_prompt, config.threads,
                                config.int8_queries, config.query_runtime)
         # one vocabulary table and tokenizer in memory for retrieval and reading when the
@@ -136,9 +133,8 @@ class Index:
                 group_of[i] = rep
         self._span_choice = (HAND if config.span_choice_model == "hand" else load_span_choice(
             None if config.span_choice_model == "fitted" else config.span_choice_model))
-        self._retriever = Retriever(self._slots, passages, lexical, dense, encoder,
-                                    config.dense_weight, config.candidates, group_of,
-                                    passages_for(config, manifest) if config.store == "milvus" else None,
+        self._retriever = Retriever(self._slots, contents.passages, contents.lexical, contents.dense, encoder,
+                                    config.dense_weight, config.candidates, group_of, contents.remote,
                                     config.query_threads,
                                     load_reranker(config.rerank_model or None) if config.rerank else None)
 
@@ -457,9 +453,9 @@ class Index:
         nor re-embedded. The new index replaces the old one only once it is complete.
         """
         with writer_lock(self.folder):
-            new = _write(self.folder, _as_list(sources), self.config, previous=self, progress=progress)
-        self.__dict__.update(new.__dict__)
-        return new.last_report
+            self._become(*build(self.folder, _as_list(sources), self.config, previous=self.contents,
+                                progress=progress))
+        return self.last_report
 
     def remove(self, paths: str | Path | Iterable[str | Path], *, delete_files: bool = False) -> BuildReport:
         """Take documents out of the index; their text is never returned again.
@@ -474,9 +470,9 @@ class Index:
             raise RagError(f"not in the index at {self.folder}: {', '.join(unknown)}; "
                            "`rag docs` lists what is indexed (nothing was changed)")
         with writer_lock(self.folder):
-            new = _write(self.folder, [], self.config, previous=self, progress=None, drop=set(wanted))
-        self.__dict__.update(new.__dict__)
-        report = new.last_report
+            self._become(*build(self.folder, [], self.config, previous=self.contents, progress=None,
+                                drop=set(wanted)))
+        report = self.last_report
         if delete_files:
             for p in wanted:
                 try:
@@ -494,18 +490,17 @@ class Index:
         if unknown:
             raise RagError(f"not in the index at {self.folder}: {', '.join(unknown)}; add it with `rag update`")
         with writer_lock(self.folder):
-            new = _write(self.folder, wanted, self.config, previous=self, progress=progress,
-                         force={str(p) for p in wanted})
-        self.__dict__.update(new.__dict__)
-        return new.last_report
+            self._become(*build(self.folder, wanted, self.config, previous=self.contents, progress=progress,
+                                force={str(p) for p in wanted}))
+        return self.last_report
+
+    def _become(self, contents: Contents, report: BuildReport) -> None:
+        """Answer from the version a write made (the same object: callers keep their reference)."""
+        fresh = self if contents is self.contents else Index(contents)
+        self.__dict__.update(fresh.__dict__)
+        self.last_report = report
 
     last_report: BuildReport = BuildReport()
-
-
-def _write(*args, **kwargs) -> Index:
-    from rag.build import build  # the write path imports this module
-
-    return build(*args, **kwargs)
 
 
 def build_index(sources: Sources, folder: str | Path, *, config: Config | None = None,
@@ -524,7 +519,10 @@ def build_index(sources: Sources, folder: str | Path, *, config: Config | None =
     """
     check_target(Path(folder))  # before the lock file is made beside it
     with writer_lock(Path(folder)):
-        return _write(Path(folder), _as_list(sources), config or Config(), previous=None, progress=progress)
+        contents, report = build(Path(folder), _as_list(sources), config or Config(), previous=None, progress=progress)
+    index = Index(contents)
+    index.last_report = report
+    return index
 
 
 def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
@@ -533,35 +531,8 @@ def open_index(folder: str | Path, *, config: Config | None = None) -> Index:
     The model, tokenizer and chunking recorded in the manifest are used; an index
     built by another model or format is refused with a message saying what to do.
     """
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    verify_parts(folder, manifest)
-    built = Config.from_dict(manifest.get("config", {}))
-    if config is not None and config.model != built.model:
-        raise IndexFormatError(
-            f"{folder} was built with model {built.model!r}, not {config.model!r}; "
-            f"rebuild it with that model (`rag build SRC --index {folder}`) or open it without a model setting"
-        )
-    if manifest.get("tokenizer") != TOKENIZER:
-        raise IndexFormatError(f"{folder} was built with another tokenizer; rebuild it with `rag build`")
-    # Build-time settings come from the manifest; query-time ones from ``config``, or from this
-    # version's defaults (an index built before the reader existed still gets the reader).
-    query = config if config is not None else Config()
-    built = built.replace(**{name: getattr(query, name) for name in QUERY_TIME})
-    slots = read_slots(folder, manifest)
-    firsts = np.cumsum([0] + [seg["chunks"] for seg in manifest.get("segments", [])])
-    try:
-        live = slots.documents.live[slots.rows[:, 0]] if len(slots.rows) else np.zeros(0, dtype=bool)
-        lexical = LexicalIndex([LexicalSegment.load(d / "bm25", int(f)) for d, f in zip(slots.segments, firsts)], live,
-                               k1=built.bm25_k1, b=built.bm25_b)
-        dense_info = manifest.get("dense", {"kind": "exact"})
-        ann = (Approximate.load(folder / dense_info["file"], built.ann_probes)
-               if dense_info.get("kind") != "exact" else None)
-        dense = DenseIndex([DenseIndex.load_part(d / "vectors.npy") for d in slots.segments], live, ann,
-                           dense_info.get("covered"))
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise IndexFormatError(f"{folder} is damaged ({exc}); rebuild it with `rag build`") from exc
-    index = Index(folder, manifest, slots.documents, slots.rows, lexical, dense, built)
+    index = Index(open_contents(folder, config=config))
+    manifest = index.manifest
     if index._retriever.encoder.dim != manifest["model"]["dim"]:
         raise IndexFormatError(f"{folder}: model dimension differs from the manifest; rebuild it with `rag build`")
     return index

@@ -256,7 +256,7 @@ def _cut(b: np.ndarray, ids: list[int], height: float, out: list[list[int]]) -> 
         bands: list[list[int]] = []
         flags: list[bool] = []
         for row in rows:
-            spans = any(b[i, 0] < lo and b[i, 2] > hi for i in row for lo, hi in lanes)
+            spans = any(b[i, 0] < (lo + hi) / 2 < b[i, 2] for i in row for lo, hi in lanes)  # over a lane's middle
             if flags and flags[-1] == spans:
                 bands[-1].extend(row)
             else:
@@ -266,6 +266,16 @@ def _cut(b: np.ndarray, ids: list[int], height: float, out: list[list[int]]) -> 
             for band in bands:
                 _cut(b, band, height, out)
             return
+        # no line crosses a lane, but some reach into one (a rotated or tightly set page): the columns
+        # are cut at the lanes' middles, each line going to the column of its centre
+        middles = [(lo + hi) / 2 for lo, hi in lanes]
+        centre = (b[ids, 0] + b[ids, 2]) / 2
+        which = np.searchsorted(middles, centre)
+        for k in range(len(middles) + 1):
+            col = [i for i, w in zip(ids, which) if w == k]
+            if col:
+                _cut(b, col, height, out)
+        return
     # one column: top to bottom, a row's pieces left to right
     out.append([i for row in rows for i in sorted(row, key=lambda i: b[i, 0])])
 
