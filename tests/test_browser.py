@@ -57,26 +57,28 @@ def server(tmp_path_factory, seeds_dir):
     root = tmp_path_factory.mktemp("page")
     shutil.copytree(seeds_dir, root / "seeds")
     port = _free_port()
+    proc = _serve(root, port, ["--index", str(root / "idx"), "--build-from", str(root / "seeds")])
+    yield f"http://127.0.0.1:{port}", root
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _serve(root: Path, port: int, args: list[str]) -> subprocess.Popen:
+    """``rag serve ARGS`` on ``port`` (uploads and feedback under ``root``), once it listens."""
     env = {**os.environ, "RAG_UPLOAD_DIR": str(root / "uploads"), "RAG_FEEDBACK_FILE": str(root / "feedback.jsonl")}
     log = (root / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--index", str(root / "idx"), "--port", str(port),
-         "--build-from", str(root / "seeds")],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port), *args],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 300
     while time.time() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"rag serve exited: {(root / 'serve.log').read_text()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+                return proc
         except OSError:
             time.sleep(1)
-    yield url, root
-    proc.terminate()
-    proc.wait(timeout=30)
+    pytest.fail("rag serve did not listen within 300 s")
 
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -346,20 +348,7 @@ def shared(tmp_path_factory, seeds_dir):
     Users.add(root / "users.json", "ana", "correct horse", role="editor", archives=("county",))
     Users.add(root / "users.json", "bo", "battery staple", role="viewer")
     port = _free_port()
-    env = {**os.environ, "RAG_UPLOAD_DIR": str(root / "uploads"), "RAG_FEEDBACK_FILE": str(root / "feedback.jsonl")}
-    log = (root / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", str(root / "indexes"), "--port",
-                             str(port), "--users", str(root / "users.json")], stdout=log, stderr=subprocess.STDOUT,
-                            env=env)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"rag serve exited: {(root / 'serve.log').read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(1)
+    proc = _serve(root, port, ["--index", str(root / "indexes"), "--users", str(root / "users.json")])
     yield f"http://127.0.0.1:{port}", root
     proc.terminate()
     proc.wait(timeout=30)

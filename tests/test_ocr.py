@@ -7,7 +7,7 @@ from two seed articles; each has the text that was drawn beside it (``.txt``).
 from __future__ import annotations
 
 import io
-import unicodedata
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,19 +17,8 @@ from rag.ingest.ocr import OcrLine, paragraphs, place, reading_order
 from rag.records import Document
 
 SCANS = Path(__file__).parent / "scans"
-
-
-def _cer(ref: str, got: str) -> float:
-    """Character error rate (Levenshtein / reference length) over text without spaces, NFKC-folded
-    (full- and half-width punctuation alike)."""
-    a, b = ("".join(ch for ch in unicodedata.normalize("NFKC", s) if not ch.isspace()) for s in (ref, got))
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-    return prev[-1] / max(len(a), 1)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from ocr import cer as _cer  # noqa: E402 - the benchmark's measure, used here on the committed pages
 
 
 # ------------------------------------------------------------------ reading order, on boxes alone
