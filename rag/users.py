@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -97,7 +98,7 @@ class Users:
         account = self._accounts.get(name)
         try:
             # an unknown name costs the same hash as a known one, so timing does not tell them apart
-            ok = _hasher().verify(account.hash if account else _DUMMY(), password) and account is not None
+            ok = _hasher().verify(account.hash if account else _dummy_hash(), password) and account is not None
         except VerificationError:
             ok = False
         with self._lock:
@@ -130,13 +131,10 @@ def _hasher():
     return PasswordHasher()
 
 
-_dummy: list[str] = []
-
-
-def _DUMMY() -> str:  # noqa: N802 - a constant made on first use (hashing costs ~50 ms)
-    if not _dummy:
-        _dummy.append(_hasher().hash("not a password of anyone"))
-    return _dummy[0]
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nobody's password, made on first use (hashing costs ~50 ms)."""
+    return _hasher().hash("not a password of anyone")
 
 
 def _read(path: Path) -> dict[str, Account]:
