@@ -29,7 +29,9 @@ import sys
 from pathlib import Path
 
 import rag
-from rag.answer import _sentence_says, _weights
+from rag.answer import read_question
+from rag.answer.coverage import sentence_says
+from rag.text import terms
 from rag.span_choice import HAND
 from rag.text import split_sentences
 
@@ -54,7 +56,7 @@ def read_file(path: Path, keep: Path, part: str, limit: int, passages: int) -> l
         qvec = retr.encoder.encode_queries([q])[0]
         scored = retr.score_passages(q, query_vector=qvec)[:passages]
         chunks = [retr.chunks[p.chunk_index] for p in scored]
-        q_all, idf = _weights(q, [], retr)
+        question = read_question(q, idf=retr.lexical.idf)
         spans = []
         for g in reader.read(q, [c.text for c in chunks], top=1):
             c = chunks[g.passage]
@@ -62,7 +64,7 @@ def read_file(path: Path, keep: Path, part: str, limit: int, passages: int) -> l
             a, b = c.start + g.start, c.start + g.end
             inside = [(s, e) for s, e in split_sentences(doc.text, c.start, c.end) if s < b and e > a] or [(a, b)]
             sentence = doc.text[inside[0][0] : inside[-1][1]]
-            whole, window = _sentence_says(q_all, idf, doc, sentence)
+            whole, window = sentence_says(question, frozenset(terms(doc.title or "")), sentence)
             span = doc.text[a:b]
             spans.append({"passage": g.passage, "margin": g.score - g.null, "prior": scored[g.passage].score,
                           "coverage": whole, "window": window,

@@ -43,9 +43,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 _PUBLISHED_THING = re.compile(_PUBLISH + r"了?(?!时间|日期|的|了|吗|呢)[\u4e00-\u9fff]{2,}")
 
 
-def asked_field(question: str) -> str | None:
-    """The metadata field a question asks about, or None for a question about the story."""
-    q = fold(question)
+def asked_field(question: str, folded: bool = False) -> str | None:
+    """The metadata field a question asks about, or None for a question about the story
+    (``folded``: ``question`` is already folded, ``rag.answer.Question.folded``)."""
+    q = question if folded else fold(question)
     for field, pattern in _PATTERNS:
         if not pattern.search(q):
             continue
@@ -63,10 +64,11 @@ _FIELD_WORDS = re.compile(_ARTICLE + "|" + _PUBLISH + r"|作者|记者|来源|�
 _GLUE = re.compile(r"[的是这那篇了吗呢哪谁何什么个家\s，,。？?！!：:“”\"《》]+")
 
 
-def topic_text(question: str) -> str:
+def topic_text(question: str, folded: bool = False) -> str:
     """What in a question about an article names the article: the question without the words
-    that ask for the field (这篇文章是哪天发布的), pieces separated by spaces."""
-    return _GLUE.sub(" ", _FIELD_WORDS.sub(" ", fold(question))).strip()
+    that ask for the field (这篇文章是哪天发布的), pieces separated by spaces (``folded``: ``question``
+    is already folded)."""
+    return _GLUE.sub(" ", _FIELD_WORDS.sub(" ", question if folded else fold(question))).strip()
 
 
 def _value(doc: Document, field: str) -> str | None:

@@ -3,15 +3,16 @@
 The answer stage measures, for the sentence it is about to quote, how much of the question the
 passage, the sentence and the article's title hold, how close the question's embedding is to the
 passage and to the sentence, how well the passage ranked, and by how much the reader's best span
-beat "no answer here" (``FEATURES``). One scorer turns them into the confidence that ``ask``
-compares with ``Config.answer_threshold``:
+beat "no answer here" (``FEATURES``). One of two weightings turns them into the confidence that
+``ask`` compares with ``Config.answer_threshold`` (``Config.confidence``):
 
-- ``"learned"`` (default): a logistic regression over the features, fitted by
-  ``python -m rag.confidence_fit`` on questions of the training files asked with and without
-  their own article in the archive (never on the evaluation files), and shipped as
-  ``confidence.json`` next to this module, with the data's hashes and the fit's figures.
-- ``"blend"``: the hand-set weights the project used before (0.3 passage coverage, 0.2 window
-  coverage, 0.3 and 0.2 the two cosines, then ``reader_weight`` of the reader's margin).
+- ``"blend"`` (default): hand-set weights (0.3 passage coverage, 0.2 window coverage, 0.3 and 0.2 the
+  two cosines, then ``reader_weight`` of the reader's margin), with the threshold chosen on the dev
+  halves by bench/calibrate.py;
+- ``"learned"``: a logistic regression over the features, fitted by ``python -m rag.confidence_fit``
+  on questions of the training files asked with and without their own article in the archive (never
+  on the evaluation files), shipped as ``confidence.json`` next to this module with the data's hashes
+  and the fit's figures; it meets CMRC's false-answer target but not DRCD's (docs/experiments.md).
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.about import answer_about, asked_field, topic_text
-from rag.answer import answer_question, term_coverage
+from rag.about import answer_about, topic_text
+from rag.answer import Question, Scorer, answer_question, read_question, term_coverage
 from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.confidence import load_confidence
@@ -39,7 +39,6 @@ from rag.records import (Alternative, Answer, BuildReport, Chunk, Citation, Docu
                          Skipped, Turn)
 from rag.retrieve import Retriever
 from rag.store import check_target, writer_lock
-from rag.span import question_kind
 from rag.text import fold, query_terms, simplified_aligned
 from rag.threads import openmp_threads, question_threads
 
@@ -133,6 +132,7 @@ class Index:
                 group_of[i] = rep
         self._span_choice = (HAND if config.span_choice_model == "hand" else load_span_choice(
             None if config.span_choice_model == "fitted" else config.span_choice_model))
+        self._answer_scorer = Scorer(self._span_choice, config.reader_min_margin, self._scorer, config.reader_weight)
         self._retriever = Retriever(self._slots, contents.passages, contents.lexical, contents.dense, encoder,
                                     config.dense_weight, config.candidates, group_of, contents.remote,
                                     config.query_threads,
@@ -269,18 +269,18 @@ class Index:
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
-        answer = self._ask(question, history=history, date_from=date_from, date_to=date_to, sources=sources,
-                           exclude=exclude, question_dates=question_dates)
-        return self._differing(answer, history=history, date_from=date_from, date_to=date_to, sources=sources,
+        answer, read = self._answer(question, history=history, date_from=date_from, date_to=date_to,
+                                    sources=sources, exclude=exclude, question_dates=question_dates)
+        return self._differing(answer, read, history=history, date_from=date_from, date_to=date_to, sources=sources,
                                exclude=exclude, question_dates=question_dates)
 
-    def _differing(self, answer: Answer, *, exclude: Sequence[str | Path], **asked) -> Answer:
+    def _differing(self, answer: Answer, read: Question | None, *, exclude: Sequence[str | Path], **asked) -> Answer:
         """When other stories of other days answer a how-many/when/who question differently (a toll
         revised, a date moved), all of them, latest first; the best answer stays the answer, except that
         最新/目前/截至 questions take the latest report and 最初/首次 questions the earliest."""
         if (answer.kind != "sentence" or not answer.found or answer.short is None or not answer.citations
                 or answer.citations[0].field or not answer.citations[0].date
-                or question_kind(answer.question) not in ("number", "when", "who")):
+                or read is None or read.kind not in ("number", "when", "who")):
             return answer
         found = [answer]
         left_out = list(exclude)
@@ -306,9 +306,13 @@ class Index:
         return dataclasses.replace(pick, alternatives=alternatives, question=answer.question,
                                    message=pick.message or answer.message)
 
-    def _ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
-             date_to: str | None = None, sources: Sequence[str] | None = None,
-             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
+    def _ask(self, question: str, **asked) -> Answer:
+        return self._answer(question, **asked)[0]
+
+    def _answer(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
+                date_to: str | None = None, sources: Sequence[str] | None = None,
+                exclude: Sequence[str | Path] = (), question_dates: bool | None = None
+                ) -> tuple[Answer, Question | None]:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
         Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
@@ -319,12 +323,13 @@ class Index:
         ``history`` holds the earlier turns of a conversation, oldest first: ``Turn`` records
         (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
-        ``rag.conversation``.
+        ``rag.conversation``. Also returns the question as the answer stage read it (None when no
+        sentence answer was sought).
         """
         typed = question
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
-                          reason="empty_question")
+                          reason="empty_question"), None
         if question_dates is None:
             question_dates = self.config.question_dates
         said = read_dates(question, self.config.today or None)  # the date words, filtering or not
@@ -339,10 +344,11 @@ class Index:
         allowed = self._mask(date_from, date_to, sources, exclude)
         if not self._retriever.chunks.live.any():
             return Answer(question=question, found=False, text="",
-                          message="The archive is empty: add files with `rag update`.", reason="empty_archive")
+                          message="The archive is empty: add files with `rag update`.", reason="empty_archive"), None
         if frame is not None:
             return gather(question, frame, documents=self._slots, retriever=self._retriever, allowed=allowed,
-                          dates=dates, said=said, limit=self.config.list_items, date_from=date_from, date_to=date_to)
+                          dates=dates, said=said, limit=self.config.list_items, date_from=date_from,
+                          date_to=date_to), None
         note = ""
         if dates is not None and allowed is not None and not allowed.any():
             # a one-sentence question: say so and answer from the whole archive rather than not at all
@@ -353,7 +359,7 @@ class Index:
         if allowed is not None and not allowed.any():
             return Answer(question=question, found=False, text="",
                           message="No article matches the date range or sources chosen; widen the filters.",
-                          reason="no_match")
+                          reason="no_match"), None
         if dates is not None:
             s, e = dates.span
             rest = (question[:s] + question[e:]).strip(" ，,")
@@ -369,34 +375,32 @@ class Index:
         context = resolve(question, turns)
         extra = list(context.terms)
         asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
+        read = read_question(asked, extra, self._retriever.lexical.idf)  # read once: everything below takes it
         qvec = self._retriever.embed_query(context.query)  # on a worker thread, while BM25 scores here
         with openmp_threads(self.config.query_threads):
-            scored = self._retriever.score_passages(asked, allowed=allowed, extra_terms=extra, query_vector=qvec,
+            scored = self._retriever.score_passages(read, allowed=allowed, extra_terms=extra, query_vector=qvec,
                                                     remote_filter=self._expr(date_from, date_to, sources, exclude))
         qvec = qvec.result()
         scored = self._lean(scored, context.articles)
-        about = self._about(question, scored, extra)
+        about = self._about(read, question, scored, extra)
         if about is not None:
-            return about
-        answer = answer_question(asked, retriever=self._retriever, scored=scored, query_vector=qvec,
-                               history_terms=extra, threshold=self.config.answer_threshold,
-                               sentence_dense=self.config.sentence_dense,
-                               pair_gap=self.config.pair_gap, pair_chars=self.config.pair_chars,
-                               reader=self._reader, reader_passages=self.config.reader_passages,
-                               reader_weight=self.config.reader_weight,
-                               reader_min_margin=self.config.reader_min_margin,
-                               avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
-                               bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages,
-                               scorer=self._scorer, span_choice=self._span_choice)
-        answer = self._dated(answer, asked)
+            return about, read
+        answer = answer_question(read, retriever=self._retriever, scored=scored, query_vector=qvec,
+                                 scorer=self._answer_scorer, threshold=self.config.answer_threshold,
+                                 sentence_dense=self.config.sentence_dense, pair_gap=self.config.pair_gap,
+                                 pair_chars=self.config.pair_chars, reader=self._reader,
+                                 reader_passages=self.config.reader_passages,
+                                 avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
+                                 bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
+        answer = self._dated(answer, read)
         answer = dataclasses.replace(answer, question=typed, dates=dates,
                                      message=" ".join(m for m in (answer.message, note) if m))
-        return answer
+        return answer, read
 
-    def _dated(self, answer: Answer, question: str) -> Answer:
+    def _dated(self, answer: Answer, question: Question) -> Answer:
         """A when-question's short answer with the absolute date its words mean (27日晚 -> 2023-08-27)."""
         short = answer.short
-        if not answer.found or short is None or short.by == "metadata" or question_kind(question) != "when":
+        if not answer.found or short is None or short.by == "metadata" or question.kind != "when":
             return answer
         doc_id = self._by_path.get(answer.citations[0].path) if answer.citations else None
         if doc_id is None:
@@ -420,15 +424,15 @@ class Index:
         moved = [dataclasses.replace(s, score=s.score + bonus.get(chunks[s.chunk_index].doc_id, 0.0)) for s in scored]
         return sorted(moved, key=lambda s: -s.score)
 
-    def _about(self, question: str, scored, extra: Sequence[str]) -> Answer | None:
+    def _about(self, read: Question, question: str, scored, extra: Sequence[str]) -> Answer | None:
         """A question about the article itself (author, date, source, site, link), answered from
         its metadata when retrieval surely found the article and it records the field."""
-        field = asked_field(question)
+        field = read.field
         hits = self._retriever.hits(scored, 1) if field else []
         if not hits:
             return None
         doc = self.document(hits[0].path)
-        topic = query_terms(topic_text(question)) + list(extra)
+        topic = query_terms(topic_text(read.folded, folded=True)) + list(extra)
         cover = term_coverage(topic, f"{doc.title or ''} {hits[0].text}", self._retriever) if topic else 0.0
         answer = answer_about(question, field, doc, hits[0], confidence=round(cover, 4))
         return answer if answer is not None and answer.confidence >= self.config.answer_threshold else None

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import overload
+from typing import NamedTuple, overload
 
 import numpy as np
 
@@ -128,6 +128,22 @@ def fuse_candidates(cand: np.ndarray, b: np.ndarray, c: np.ndarray, floor: float
     return [Scored(int(cand[i]), float(fused[i]), float(b[i]), float(c[i])) for i in order]
 
 
+class Asked(NamedTuple):
+    """What retrieval reads of a question: its text, its own lexical terms, its folded form."""
+
+    text: str
+    terms: tuple[str, ...]
+    folded: str
+
+
+def asked(question) -> Asked:
+    """A question's text, terms and folded form: read here from a string, or taken from a
+    ``rag.answer.Question`` (or any record with ``text``, ``terms`` and ``folded``) read once."""
+    if isinstance(question, str):
+        return Asked(question, tuple(query_terms(question)), fold(question))
+    return Asked(question.text, tuple(question.terms), question.folded)
+
+
 @dataclass
 class Retriever:
     """Hybrid retrieval over one index's passages."""
@@ -194,19 +210,20 @@ class Retriever:
             return None if live.all() else live
         return live & allowed[self.chunks.doc_ids]
 
-    def components(self, question: str, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
+    def components(self, question, *, allowed: np.ndarray | None = None, extra_terms: Sequence[str] = (),
                    query_vector: QueryVector | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Per-passage BM25 and cosine scores, and the mask of passages allowed by the filters."""
+        question = asked(question)
         if query_vector is None:
-            query_vector = self.embed_query(question)
-        bm25 = self.lexical.scores(query_terms(question) + list(extra_terms))
+            query_vector = self.embed_query(question.text)
+        bm25 = self.lexical.scores(list(question.terms) + list(extra_terms))
         cos = self.dense.scores(_resolved(query_vector))
         return bm25, cos, self._ok(allowed)
 
-    def score_passages(self, question: str, *, allowed: np.ndarray | None = None,
+    def score_passages(self, question, *, allowed: np.ndarray | None = None,
                        extra_terms: Sequence[str] = (), query_vector: QueryVector | None = None,
                        remote_filter: str = "") -> list[Scored]:
-        """All candidate passages for ``question``, best first.
+        """All candidate passages for ``question`` (its text, or a ``rag.answer.Question`` read once), best first.
 
         Args:
             allowed: boolean mask over document slots; passages of other documents are dropped.
@@ -217,34 +234,37 @@ class Retriever:
         """
         if not len(self.chunks) or not self.chunks.live.any():
             return []
+        question = asked(question)
         if self.remote is not None:
             scored = self._in_order(self._score_remote(question, allowed, extra_terms, query_vector, remote_filter))
         else:
             scored = self._in_order(self._score(question, allowed, extra_terms, query_vector))
         return self.rerank(question, scored, extra_terms) if self.reranker is not None else scored
 
-    def rerank_rows(self, question: str, scored: Sequence[Scored], depth: int,
+    def rerank_rows(self, question, scored: Sequence[Scored], depth: int,
                     extra_terms: Sequence[str] = ()) -> np.ndarray:
         """The reranker's features (``rag.rerank.FEATURES``) of the first ``depth`` candidates."""
-        q_terms = query_terms(question) + list(extra_terms)
+        question = asked(question)
+        q_terms = list(question.terms) + list(extra_terms)
         texts = []
         for s in scored[:depth]:
             chunk = self.chunks[s.chunk_index]
             doc = self.documents[chunk.doc_id]
             texts.append((fold(doc.title or ""), fold(chunk.text)))
-        return candidate_rows(scored, texts, fold(question), q_terms, self.lexical.idf(q_terms))
+        return candidate_rows(scored, texts, question.folded, q_terms, self.lexical.idf(q_terms))
 
-    def rerank(self, question: str, scored: list[Scored], extra_terms: Sequence[str] = ()) -> list[Scored]:
+    def rerank(self, question, scored: list[Scored], extra_terms: Sequence[str] = ()) -> list[Scored]:
         """``scored`` with its first ``reranker.depth`` candidates in the reranker's order."""
         return self.reranker.rerank(scored, self.rerank_rows(question, scored, self.reranker.depth, extra_terms))
 
-    def _score_remote(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
+    def _score_remote(self, question: Asked, allowed: np.ndarray | None, extra_terms: Sequence[str],
                       query_vector: QueryVector | None, expr: str) -> list[Scored]:
         """Candidates and their scores from Milvus, fused here as the files backend fuses."""
         # Milvus needs the vector before anything else: embedded here, not on a worker thread
-        query_vector = self.encoder.encode_queries([question])[0] if query_vector is None else _resolved(query_vector)
-        q_terms = query_terms(question) + list(extra_terms)
-        slots, bm25, cos = self.remote.candidates(q_terms, question, query_vector, self.candidates, expr)
+        query_vector = (self.encoder.encode_queries([question.text])[0] if query_vector is None
+                        else _resolved(query_vector))
+        q_terms = list(question.terms) + list(extra_terms)
+        slots, bm25, cos = self.remote.candidates(q_terms, question.text, query_vector, self.candidates, expr)
         keep = slots < len(self.chunks)  # rows an unfinished update wrote are not ours yet
         slots, bm25, cos = slots[keep], bm25[keep], cos[keep]
         ok = self._ok(allowed)
@@ -266,10 +286,10 @@ class Retriever:
 
         return sorted(scored, key=lambda s: (-s.score, path(int(rows[s.chunk_index, 0])), int(rows[s.chunk_index, 1])))
 
-    def _score(self, question: str, allowed: np.ndarray | None, extra_terms: Sequence[str],
+    def _score(self, question: Asked, allowed: np.ndarray | None, extra_terms: Sequence[str],
                query_vector: QueryVector | None) -> list[Scored]:
         if query_vector is None:
-            query_vector = self.embed_query(question)
+            query_vector = self.embed_query(question.text)
         if self.dense.exact:
             bm25, cos, ok = self.components(question, allowed=allowed, extra_terms=extra_terms,
                                             query_vector=query_vector)
@@ -278,7 +298,7 @@ class Retriever:
         # nearest, rescored exactly
         near_soon = self._nearest_soon(query_vector, self.candidates * (1 if allowed is None else 4))
         ok = self._ok(allowed)
-        q_terms = query_terms(question) + list(extra_terms)
+        q_terms = list(question.terms) + list(extra_terms)
         top, top_bm25 = self.lexical.top_scored(q_terms, self.candidates, ok)
         query_vector = _resolved(query_vector)
         near = near_soon.result()

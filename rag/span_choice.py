@@ -1,6 +1,6 @@
 """Which of the reader's spans answers: one linear score over each span's features, weights fitted for F1.
 
-The reader proposes up to three spans in each window of the best passages (``rag.answer.reader_candidates``).
+The reader proposes up to three spans in each window of the best passages (``rag.answer.producers.reader``).
 Its own score cannot compare them across windows and passages, and it does not see that a sibling sentence
 answers a different meeting, date or person than the one asked about. So each span is scored on
 :data:`FEATURES` with the weights of ``rag/span_choice.json``, fitted by ``python -m rag.span_choice_fit``

@@ -5,7 +5,7 @@ answerable; share-alike), which the shipped reader never trained on, so its logi
 on a user's archive. All their contexts become an archive (one file each: title line, then text), once in
 simplified script and once in an OpenCC s2twp copy, and each sampled question is asked of the whole archive
 as ``ask`` asks it (retrieval with the reranker, the reader over the best ``Config.reader_passages``
-passages, ``rag.answer.reader_candidates``). Every proposed span becomes a row of :data:`FEATURES` with the
+passages, ``rag.answer.producers.reader``). Every proposed span becomes a row of :data:`FEATURES` with the
 character F1 of its text against the gold answers. The weights are searched by coordinate ascent from the
 hand-set :data:`rag.span_choice.HAND` for the mean F1 of the span each question chooses; 5-fold
 cross-validation by context reports the hand-set and the fitted choice side by side. No evaluation file is
@@ -61,20 +61,21 @@ def _archive(contexts, folder: Path, convert) -> Path:
 
 def collect(index, questions, convert, say) -> list[dict]:
     """Each question's proposed spans: features and F1 (one dict a question)."""
-    from rag.answer import reader_candidates
+    from rag.answer import read_question
+    from rag.answer.passages import read_passages
+    from rag.answer.producers import reader as reader_producer
     from rag.reader.train import char_f1
 
     retriever, reader = index._retriever, index._reader
     out = []
     t = time.perf_counter()
     for n, (question, ctx, golds) in enumerate(questions):
-        q = convert(question)
-        scored = retriever.score_passages(q)
-        _, cands = reader_candidates(q, (), retriever, scored, reader, index.config.reader_passages,
-                                     index.config.bf16_answers)
+        q = read_question(convert(question), idf=retriever.lexical.idf)
+        passages = read_passages(retriever, retriever.score_passages(q), index.config.reader_passages)
+        cands = reader_producer.candidates(q, passages, reader=reader, bf16=index.config.bf16_answers)
         gold = [convert(g) for g in golds]
-        rows = [list(c.features) for c in cands]
-        f1 = [max(char_f1(retriever.documents[c.doc_id].text[c.start:c.end], g) for g in gold) for c in cands]
+        rows = [[c.features[f] for f in FEATURES] for c in cands]
+        f1 = [max(char_f1(c.short.text, g) for g in gold) for c in cands]
         out.append({"context": ctx, "x": rows, "f1": f1})
         if (n + 1) % 250 == 0:
             say(f"{n + 1} questions in {time.perf_counter() - t:.0f} s")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer import _ASIDE
+from rag.answer.passages import ASIDE as _ASIDE
 from rag.conversation import resolve
 from rag.records import Turn
 from rag.span import short_answer
@@ -113,7 +113,8 @@ def test_a_question_about_the_article_is_not_what_a_followup_is_about():
 
 
 def test_window_coverage_rewards_question_words_close_together():
-    from rag.answer import _coverage, _window_coverage
+    from rag.answer.coverage import coverage as _coverage
+    from rag.answer.coverage import window_coverage as _window_coverage
     from rag.text import query_terms
 
     q = query_terms("市检察院办理了多少件公益诉讼案件？")
@@ -130,13 +131,17 @@ def test_window_coverage_rewards_question_words_close_together():
 
 
 def _sentences(doc_text, scores):
-    """Candidates for each sentence of ``doc_text`` with the given scores, best first."""
-    from rag.answer import _Candidate
+    """The sentence producer's candidates for each sentence of ``doc_text`` with the given scores, best first."""
+    from types import SimpleNamespace
+
+    from rag.answer import Candidate
     from rag.text import split_sentences
 
     spans = split_sentences(doc_text)
-    cands = [_Candidate(0, s, e, None, 0.0, 0.0, score) for (s, e), score in zip(spans, scores, strict=True)]
-    return sorted(cands, key=lambda c: -c.score)
+    passage = SimpleNamespace(doc_id=0)
+    cands = [Candidate(passage, (s, e), "rules", {"sentence_score": score})
+             for (s, e), score in zip(spans, scores, strict=True)]
+    return sorted(cands, key=lambda c: -c.features["sentence_score"])
 
 
 def _doc(text):
@@ -146,29 +151,29 @@ def _doc(text):
 
 
 def test_a_close_runner_up_next_door_joins_the_quote():
-    from rag.answer import _pair_with_rival
+    from rag.answer.quote import pair_with_rival
 
     text = "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。湖泊随后逐年萎缩。"
     doc = _doc(text)
     # the second sentence restates the question; the first, almost as good, holds the year
     cands = _sentences(text, [0.57, 0.66, 0.30])
-    start, end = _pair_with_rival(doc, cands[0], cands)
+    start, end = pair_with_rival(doc, cands[0], cands, 0.1, 100)
     assert text[start:end] == "1918年，政府决定将两条河分流至沙漠地区。此举导致流入湖泊的水量大为减少。"
     # a runner-up far behind, or not adjacent, leaves the best sentence alone
     cands = _sentences(text, [0.40, 0.66, 0.30])
-    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    assert pair_with_rival(doc, cands[0], cands, 0.1, 100) == cands[0].sentence
     cands = _sentences(text, [0.65, 0.30, 0.66])
-    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    assert pair_with_rival(doc, cands[0], cands, 0.1, 100) == cands[0].sentence
     # pair_chars=0 (Config) quotes one sentence only
     cands = _sentences(text, [0.57, 0.66, 0.30])
-    assert _pair_with_rival(doc, cands[0], cands, 0.1, 0) == (cands[0].start, cands[0].end)
+    assert pair_with_rival(doc, cands[0], cands, 0.1, 0) == cands[0].sentence
 
 
 def _quote(text, sentence, **kw):
-    from rag.answer import _stand_alone
+    from rag.answer.quote import stand_alone
 
     start = text.index(sentence)
-    a, b = _stand_alone(_doc(text), start, start + len(sentence), **kw)
+    a, b = stand_alone(_doc(text), start, start + len(sentence), **kw)
     return text[a:b]
 
 
@@ -196,12 +201,12 @@ def test_a_quote_that_only_introduces_takes_in_what_follows():
 
 
 def test_a_pair_too_long_to_read_as_one_answer_is_not_joined():
-    from rag.answer import _pair_with_rival
+    from rag.answer.quote import pair_with_rival
 
     text = "会议听取了工作报告。" + "与会代表围绕检察工作高质量发展进行了深入讨论，" * 4 + "形成共识。"
     doc = _doc(text)
     cands = _sentences(text, [0.60, 0.62])
-    assert _pair_with_rival(doc, cands[0], cands) == (cands[0].start, cands[0].end)
+    assert pair_with_rival(doc, cands[0], cands, 0.1, 100) == cands[0].sentence
 
 
 def test_pairing_settings_are_validated():
@@ -235,7 +240,7 @@ def test_a_date_does_not_answer_a_which_person_question():
 
 
 def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
-    from rag.answer import _trim_span
+    from rag.answer.producers.reader import trim_span as _trim_span
 
     text = "会议指出，\n“檢察信訪工作”是重要體現。《红楼梦》成书于清代。"
     cut = lambda a, b: text[slice(*_trim_span(text, a, b))]  # noqa: E731
@@ -250,7 +255,10 @@ def test_reader_spans_lose_edge_spaces_and_unpaired_marks():
 
 
 def test_who_when_and_how_many_questions_are_read_within_one_clause():
-    from rag.answer import _one_clause
+    from rag.answer import read_question
+
+    def _one_clause(q):
+        return read_question(q).one_clause
 
     assert _one_clause("中央第七督导组组长是谁？") and _one_clause("航班於何時開通?")
     assert _one_clause("修水縣境內的鳥類共有幾種?")
@@ -263,7 +271,10 @@ def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_on
     other sentence names the 组织工作 the question asks about, and that coverage decides."""
     from types import SimpleNamespace
 
-    from rag.answer import _read
+    from rag.answer import Scorer, read_question
+    from rag.answer.passages import read_passages
+    from rag.answer.producers import reader as reader_producer
+    from rag.span_choice import HAND
     from rag.reader.features import SpanGuess
     from rag.records import Chunk
     from rag.retrieve import Scored
@@ -276,6 +287,8 @@ def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_on
                                 lexical=SimpleNamespace(idf=lambda ts: {t: idf.get(t, 0.1) for t in ts}))
 
     class Reader:
+        simplify = False
+
         def __init__(self, margins):
             self.margins = margins
 
@@ -283,9 +296,15 @@ def test_the_reader_span_whose_sentence_says_what_was_asked_wins_over_a_surer_on
             return [SpanGuess(i, 0, p.index("日") + 1, m, 0.0) for i, (p, m) in enumerate(zip(passages, self.margins))]
 
     scored = [Scored(0, 0.9, 0.5, 0.8), Scored(1, 0.9, 0.5, 0.8)]
-    question = "研究部署组织工作的党组会是哪天召开的？"
-    span = _read(question, (), retriever, scored, Reader([11.0, 9.0]), 2)
-    assert span.short.text == "3月1日" and span.margin == 9.0
+    question = read_question("研究部署组织工作的党组会是哪天召开的？", idf=retriever.lexical.idf)
+    passages = read_passages(retriever, scored, 2)
+    scorer = Scorer(HAND, min_margin=2.0)
+
+    def best(margins):
+        return scorer.best_span(reader_producer.candidates(question, passages, reader=Reader(margins), spans=1))
+
+    span, margin = best([11.0, 9.0])
+    assert span.short.text == "3月1日" and margin == 9.0 and span.producer == "reader"
     # a much surer reader still wins: coverage is evidence, not a veto
-    span = _read(question, (), retriever, scored, Reader([20.0, 9.0]), 2)
+    span, _ = best([20.0, 9.0])
     assert span.short.text == "8月22日"

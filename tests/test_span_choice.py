@@ -67,18 +67,22 @@ def test_the_shipped_weights_load_with_their_record():
 
 @pytest.mark.slow
 def test_ask_hands_every_proposed_span_to_the_choice(seed_index):
-    from rag.answer import SPANS_PER_WINDOW, reader_candidates
+    from rag.answer import read_question
+    from rag.answer.passages import read_passages
+    from rag.answer.producers import reader as reader_producer
+    from rag.answer.tuning import SPANS_PER_WINDOW
 
     r = seed_index._retriever
-    q = "巡视工作的根本任务是什么？"
-    top, cands = reader_candidates(q, (), r, r.score_passages(q), seed_index._reader, 3)
+    q = read_question("巡视工作的根本任务是什么？", idf=r.lexical.idf)
+    passages = read_passages(r, r.score_passages(q), 3)
+    cands = reader_producer.candidates(q, passages, reader=seed_index._reader)
     assert 1 < len(cands) <= 3 * SPANS_PER_WINDOW * 4  # what the fit collects: three a window
-    assert len({c.passage for c in cands}) == len(top)
-    assert all(len(c.features) == len(FEATURES) for c in cands)
-    doc = r.documents[cands[0].doc_id]
+    assert len({c.passage.rank for c in cands}) == len(passages)
+    assert all(set(FEATURES) <= set(c.features) for c in cands)
+    doc = cands[0].passage.doc
     assert all(c.sentence[0] <= c.start < c.end <= c.sentence[1] for c in cands)
     assert seed_index._span_choice == HAND  # the default: the best span of each window
-    _, cands = reader_candidates(q, (), r, r.score_passages(q), seed_index._reader, 3, spans=HAND.spans_per_window)
-    best = max(cands, key=lambda c: HAND.score(c.features))
-    assert r.documents[best.doc_id].text[best.start:best.end] == seed_index.ask(q).short.text
+    cands = reader_producer.candidates(q, passages, reader=seed_index._reader, spans=HAND.spans_per_window)
+    best = max(cands, key=lambda c: HAND.score([c.features[f] for f in FEATURES]))
+    assert best.short.text == seed_index.ask(q.text).short.text
     assert doc.text  # spans are document offsets

@@ -48,11 +48,12 @@ class Reader:
                                                                        dtype=torch.qint8)
 
     def read(self, question: str, passages: Sequence[str], *, top: int = 3, bf16: bool = False,
-             one_clause: bool = False, slack: float = float("inf")) -> list[SpanGuess]:
+             one_clause: bool = False, slack: float = float("inf"), simplified: bool = False) -> list[SpanGuess]:
         """Up to ``top`` spans per window of each passage, best first across all; ``bf16``: matrix
         products in bfloat16 where the CPU does them natively (about 2x faster, same spans);
         ``one_clause``: spans that do not run past a comma, semicolon or full stop, unless one that
-        does scores more than ``slack`` logits above them.
+        does scores more than ``slack`` logits above them. ``simplified``: the question is already in
+        simplified script (``rag.answer.Question.simplified``).
 
         ``SpanGuess.passage`` indexes ``passages``; ``start``/``end`` are offsets into it.
         """
@@ -62,7 +63,8 @@ class Reader:
         # where Chinese questions put what they ask (…是什么？).
         question = question.strip()[-_MAX_QUESTION_CHARS:]
         if self.simplify:  # same length, same offsets: the span maps back to the original text
-            question, passages = simplified_aligned(question), [simplified_aligned(p) for p in passages]
+            question = question if simplified else simplified_aligned(question)
+            passages = [simplified_aligned(p) for p in passages]
         st = self.model.settings
         w = encode_windows(self.model.tokenizer, [question] * len(passages), list(passages),
                            max_len=st.max_len, stride=st.stride)

@@ -304,6 +304,21 @@ def _start_reader(settings: TrainSettings) -> SpanReader:
     return reader
 
 
+# Where each licensed training file comes from (../shared/train/README.md); weights trained on them are derived works.
+SOURCES = {
+    "cmrc2018_train.json": "CMRC 2018 train (ymcui/cmrc2018)",
+    "xquad_zh.json": "XQuAD zh (google-deepmind/xquad)",
+    "squad2_zh_answerable.json": "SQuAD 2.0 dev in Chinese, answerable questions (pluto-junzeng/ChineseSquad)",
+}
+
+
+def attribution(files: list[Path]) -> str:
+    """The record's attribution line for the files a reader was trained on."""
+    named = [SOURCES.get(Path(f).name, Path(f).name) for f in files]
+    return (f"trained on {', '.join(named)}, CC BY-SA 4.0 (share-alike); "
+            "these weights are a derived work under the same terms")
+
+
 def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool = False,
           say=print) -> dict:
     """Prepare the data, train, evaluate on the held-out contexts, save weights and a record."""
@@ -395,8 +410,7 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     record = {
         "command": " ".join(sys.argv),
         "data": [{"file": Path(f).name, "sha256": file_sha256(f)} for f in files],
-        "attribution": "trained on CMRC 2018 train (ymcui/cmrc2018) and XQuAD zh (google-deepmind/xquad), "
-                       "CC BY-SA 4.0; these weights are a derived work under the same terms",
+        "attribution": attribution(files),
         "settings": asdict(settings),
         "examples": len(examples),
         "steps": step,

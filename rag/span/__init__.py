@@ -56,7 +56,7 @@ from rag.span.phrases import (
 from rag.span.typed import TYPED, typed_span
 from rag.text import fold_aligned, load_jieba
 
-__all__ = ["TYPED", "question_kind", "short_answer", "warm_up"]
+__all__ = ["TYPED", "normalise_question", "question_kind", "short_answer", "warm_up"]
 
 _KINDS = [
     (
@@ -83,25 +83,30 @@ def warm_up() -> None:
     jieba.posseg.lcut("检察机关")
 
 
-def _normalise(question: str) -> str:
+def normalise_question(question: str) -> str:
     """Folded, without the closing punctuation; a closing X为何 (X is what) reads as X是."""
     q = fold_aligned(question.strip().rstrip("？?。!！/ "))
     return q[:-2] + "是" if q.endswith(("为何", "是何")) else q
 
 
-def question_kind(question: str) -> str | None:
-    """when / who / number / why / what, from the interrogative the question uses."""
-    q = _normalise(question)
+def question_kind(question: str, normalised: bool = False) -> str | None:
+    """when / who / number / why / what, from the interrogative the question uses
+    (``normalised``: ``question`` is already :func:`normalise_question`'s)."""
+    q = question if normalised else normalise_question(question)
     for name, pat in _KINDS:
         if pat.search(q):
             return name
     return None
 
 
-def short_answer(question: str, sentence: str, offset: int) -> ShortAnswer | None:
-    """The span of ``sentence`` that answers a when/who/how-many/why/what question."""
-    q = _normalise(question)
-    kind = question_kind(q)
+def short_answer(question, sentence: str, offset: int) -> ShortAnswer | None:
+    """The span of ``sentence`` that answers a when/who/how-many/why/what question
+    (``question``: its text, or a ``rag.answer.Question`` read once)."""
+    if isinstance(question, str):
+        q = normalise_question(question)
+        kind = question_kind(q, normalised=True)
+    else:
+        q, kind = question.normal, question.kind
     if kind is None or not sentence.strip():
         return None
     s = fold_aligned(sentence)
