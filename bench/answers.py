@@ -26,9 +26,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 import rag
 from rag.span import question_kind
-from rag.text import fold
+from rag.text import fold, simplified_aligned
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from retrieval import load_squad_answers, write_corpus  # noqa: E402
@@ -73,12 +75,24 @@ def tradeoff(answerable: list[float], unanswerable: list[float]) -> list[dict]:
     return out
 
 
+def converted(contexts: list, questions: list, script: str) -> tuple[list, list]:
+    """The file in another script: ``traditional`` converts contexts, questions and gold answers with
+    OpenCC s2twp (Taiwan words and characters), so that script and dataset conventions are told apart."""
+    if script == "as-is":
+        return contexts, questions
+    import opencc
+
+    cc = opencc.OpenCC("s2twp")
+    return ([(cc.convert(t), cc.convert(x)) for t, x in contexts],
+            [(cc.convert(q), cid, [cc.convert(g) for g in golds]) for q, cid, golds in questions])
+
+
 def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep: Path | None = None,
-             part: str = "all") -> dict:
-    contexts, questions = load_squad_answers(path)
+             part: str = "all", script: str = "as-is") -> dict:
+    contexts, questions = converted(*load_squad_answers(path), script)
     questions = _part(questions, part)[:limit] if limit else _part(questions, part)
     with tempfile.TemporaryDirectory() as scratch:
-        root = keep / path.stem if keep else Path(scratch)
+        root = (keep / (path.stem + ("" if script == "as-is" else f"-{script}"))) if keep else Path(scratch)
         (root / "corpus").mkdir(parents=True, exist_ok=True)
         paths = write_corpus(contexts, root / "corpus")
         if (root / "idx" / "manifest.json").exists():
@@ -102,7 +116,8 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             em.append(max(float(_norm(short) == _norm(g)) for g in golds))
             f1.append(max(char_f1(short, g) for g in golds))
             by = a.short.by if a.short else "none"
-            for key in (f"by {by}", f"kind {question_kind(q) or 'other'}"):
+            written = "traditional" if simplified_aligned(q) != q else "simplified"
+            for key in (f"by {by}", f"kind {question_kind(q) or 'other'}", f"script {written}"):
                 groups.setdefault(key, []).append(f1[-1])
             no = index.ask(q, exclude=[paths[cid]])
             conf_no.append(no.confidence)
@@ -125,6 +140,8 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         "short_em": sum(em) / n,
         "short_f1": sum(f1) / n,
         "ask_p50_ms": statistics.median(times),
+        "ask_p95_ms": float(np.percentile(times, 95)),
+        "script": script,
         "threshold_at_95_answered": chosen["threshold"],
         "false_answers_at_that_threshold": chosen["false_answers"],
         "answered_at_that_threshold": chosen["answered"],
@@ -150,11 +167,13 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="build each file's index here once and reuse it on later runs")
     ap.add_argument("--part", choices=["all", "dev", "test"], default="all",
                     help="dev = even-numbered questions (look at these), test = the odd ones (report these)")
+    ap.add_argument("--script", choices=["as-is", "traditional"], default="as-is",
+                    help="traditional: the file converted with OpenCC s2twp (contexts, questions, answers)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--dump", type=Path, help="write every question's answer, scores and confidences here (JSON)")
     args = ap.parse_args()
     overrides = json.loads(args.config) if args.config else None
-    results = {f.name: run_file(f, args.limit, overrides, args.keep, args.part) for f in args.files}
+    results = {f.name: run_file(f, args.limit, overrides, args.keep, args.part, args.script) for f in args.files}
     if args.dump:
         args.dump.write_text(json.dumps(results, ensure_ascii=False, indent=0), encoding="utf-8")
     for r in results.values():
@@ -167,7 +186,7 @@ def main() -> None:
         print(f"  answer sentence contains gold  {r['sentence_contains_gold']:.3f}")
         print(f"  median answer length           {r['median_answer_chars']:.0f} chars")
         print(f"  short answer EM / F1           {r['short_em']:.3f} / {r['short_f1']:.3f}")
-        print(f"  ask latency p50                {r['ask_p50_ms']:.0f} ms")
+        print(f"  ask latency p50 / p95          {r['ask_p50_ms']:.0f} / {r['ask_p95_ms']:.0f} ms")
         print(f"  threshold answering >=95%      {r['threshold_at_95_answered']:.2f}: answered "
               f"{r['answered_at_that_threshold']:.3f}, false answers on unanswerable "
               f"{r['false_answers_at_that_threshold']:.3f}")

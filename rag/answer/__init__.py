@@ -75,8 +75,7 @@ def answer_question(question: Question | str, *, retriever: Retriever, scored: S
     margin = best_span[1] if best_span is not None else None
     if best_span is not None and scorer.decides(margin):  # the reader's span decides
         best = best_span[0]
-        doc = best.passage.doc
-        start, end = stand_alone(doc, *best.sentence)
+        start, end = stand_alone(best.passage.doc, *best.sentence)
         short, cosine, score = best.short, best.passage.scored.dense, best.passage.scored.score
     else:
         sentences = producers.sentences.candidates(q, passages[:SENTENCE_PASSAGES],
@@ -87,12 +86,7 @@ def answer_question(question: Question | str, *, retriever: Retriever, scored: S
             return Answer(question=q.text, found=False, text="", related=related,
                           message="The archive is empty: add files with `rag update`.", reason="empty_archive")
         best = ranked[0]
-        doc = best.passage.doc
-        start, end = extend(doc, best, ranked)
-        own = short_answer(q, doc.text[start:end], start)
-        if (start, end) == best.sentence:
-            start, end = pair_with_rival(doc, best, ranked, pair_gap, pair_chars)
-        short = own or short_answer(q, doc.text[start:end], start)
+        start, end, short = _rules_quote(q, ranked, pair_gap, pair_chars)
         cosine, score = best.features["cosine"], best.features["sentence_score"]
     features = evidence(q, retriever, best, cosine, query_vector, margin, bf16, sentence_int8)
     confidence = scorer.probability(features)
@@ -102,6 +96,26 @@ def answer_question(question: Question | str, *, retriever: Retriever, scored: S
         return Answer(question=q.text, found=False, text="", related=related, **parts,
                       message="The archive does not seem to answer this question; the closest passages are listed.",
                       reason="not_answered")
+    return _cited(q, retriever, scored, best, start, end, short, score, related, parts)
+
+
+def _rules_quote(q: Question, ranked: Sequence[Candidate], pair_gap: float,
+                 pair_chars: int) -> tuple[int, int, ShortAnswer | None]:
+    """The rules' quote (the best sentence, grown where it only introduces or is continued, else paired
+    with a close runner-up next to it) and its short answer (from the grown sentence, else the pair)."""
+    best = ranked[0]
+    doc = best.passage.doc
+    start, end = extend(doc, best, ranked)
+    own = short_answer(q, doc.text[start:end], start)
+    if (start, end) == best.sentence:
+        start, end = pair_with_rival(doc, best, ranked, pair_gap, pair_chars)
+    return start, end, own or short_answer(q, doc.text[start:end], start)
+
+
+def _cited(q: Question, retriever: Retriever, scored: Sequence[Scored], best: Candidate, start: int, end: int,
+           short: ShortAnswer | None, score: float, related: tuple, parts: dict) -> Answer:
+    """The found answer quoting ``[start, end)`` of ``best``'s document, moved to the original copy of a repost."""
+    doc = best.passage.doc
     doc_id, chunk, shift = in_original(retriever, scored, best.doc_id, best.passage.chunk, start, end)
     if shift is not None:  # a repost: the same words are quoted from the original copy of the story
         doc, start, end = retriever.documents[doc_id], start + shift, end + shift
