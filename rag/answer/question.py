@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from rag.about import asked_field
@@ -50,7 +51,6 @@ class Question:
     kind: str | None = None
     where: bool = False
     several: bool = False
-    names: tuple[str, ...] = ()
     field: str | None = None
 
     @property
@@ -62,6 +62,14 @@ class Question:
     def one_clause(self) -> bool:
         """A person, a date or a quantity is read within one clause, unless several are asked for."""
         return self.kind in ONE_CLAUSE_KINDS and not self.several
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """People, places, organisations and titles the question names (jieba's tags; 《…》), tagged
+        only when asked for: nothing on the way to a sentence answer needs them."""
+        jieba = load_jieba()
+        words = [w for w, f in jieba.posseg.cut(self.simplified) if f.startswith(_NAME_TAGS) and len(w) >= 2]
+        return tuple(dict.fromkeys(words + _TITLE.findall(self.simplified)))
 
     def chars(self) -> frozenset[str]:
         """The folded question's characters (how much a span only echoes the question)."""
@@ -89,11 +97,5 @@ def read_question(text: str, borrowed: Sequence[str] = (),
                     traditional=simplified != text, terms=tuple(own), borrowed=borrowed,
                     idf=MappingProxyType(weights), kind=question_kind(normal, normalised=True),
                     where=bool(_WHERE.search(folded)), several=bool(_SEVERAL.search(folded)),
-                    names=_names(simplified), field=asked_field(folded, folded=True))
+                    field=asked_field(folded, folded=True))
 
-
-def _names(simplified: str) -> tuple[str, ...]:
-    """People, places, organisations and titles the question names (jieba's tags; 《…》)."""
-    jieba = load_jieba()
-    words = [w for w, f in jieba.posseg.cut(simplified) if f.startswith(_NAME_TAGS) and len(w) >= 2]
-    return tuple(dict.fromkeys(words + _TITLE.findall(simplified)))
