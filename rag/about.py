@@ -2,18 +2,19 @@
 answered from the metadata read at ingestion, cited to the line it came from.
 
 ``asked_field`` tells such a question from one about the story (这篇报道是谁写的？ asks for
-the author; 会议由谁主持？ does not); ``answer_about`` quotes the metadata line of the
-article retrieval found. A field the article lacks is left to the body-text answer.
+the author; 会议由谁主持？ does not); ``metadata_line`` finds the line to quote, which the "metadata"
+producer (``rag.answer.producers.metadata``) proposes for the article retrieval found. A field the
+article lacks is left to the body-text answer.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.records import Answer, Citation, Document, Hit, ShortAnswer
+from rag.records import Document
 from rag.text import fold, simplified_aligned
 
-__all__ = ["FIELDS", "asked_field", "answer_about", "topic_text"]
+__all__ = ["FIELDS", "asked_field", "field_value", "metadata_line", "topic_text"]
 
 # What each field is called on a page, to find its value in a metadata line, and to label a value
 # that came from HTML tags (no line of its own).
@@ -71,14 +72,15 @@ def topic_text(question: str, folded: bool = False) -> str:
     return _GLUE.sub(" ", _FIELD_WORDS.sub(" ", question if folded else fold(question))).strip()
 
 
-def _value(doc: Document, field: str) -> str | None:
+def field_value(doc: Document, field: str) -> str | None:
+    """What ``doc`` records for ``field`` (the day of a date), or None."""
     value = {"author": doc.author, "date": doc.date, "source": doc.source, "site": doc.site, "url": doc.url}[field]
     if field == "date" and value:
         value = value[:10]  # the day; the record keeps the time
     return value or None
 
 
-def _quote(doc: Document, field: str, value: str) -> tuple[str, int, int]:
+def metadata_line(doc: Document, field: str, value: str) -> tuple[str, int, int]:
     """The metadata line holding ``value`` and the value's place in it; ``label：value`` when the
     value came from the page's HTML tags or was normalised beyond recognition (2024年5月6日)."""
     label, labels = FIELDS[field]
@@ -92,19 +94,3 @@ def _quote(doc: Document, field: str, value: str) -> tuple[str, int, int]:
                 return line, m.start(), m.end()
     text = f"{label}：{value}"
     return text, len(label) + 1, len(text)
-
-
-def answer_about(question: str, field: str, doc: Document, hit: Hit, *, confidence: float) -> Answer | None:
-    """The answer to a question about ``doc``'s ``field`` (``hit`` is its best passage), or None
-    when the article does not record that field. ``confidence``: how surely the question names
-    this article (share of its topic terms found in the title and passage)."""
-    value = _value(doc, field)
-    if not value:
-        return None
-    line, a, b = _quote(doc, field, value)
-    citation = Citation(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
-                        sentence=line, start=0, end=0, passage=line, passage_start=0, passage_end=0,
-                        score=hit.score, also_published=hit.also_published, site=doc.site, field=field)
-    return Answer(question=question, found=True, text=line, citations=(citation,),
-                  short=ShortAnswer(text=line[a:b], start=a, end=b, by="metadata"),
-                  confidence=confidence, rules_confidence=confidence)

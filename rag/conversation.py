@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rag.about import asked_field
 from rag.records import Turn
 from rag.text import fold, load_jieba, query_terms, strip_question_words
+
+if TYPE_CHECKING:
+    from rag.answer.question import Question
 
 __all__ = ["Context", "resolve", "MORE", "REFERS"]
 
@@ -61,12 +64,14 @@ def _content_chars(folded: str) -> int:
     return sum(1 for ch in _FUNCTION.sub("", strip_question_words(folded)) if ch.isalnum())
 
 
-def resolve(question: str, history: Sequence[Turn]) -> Context:
-    """The context ``question`` is read in, given the earlier turns (oldest first)."""
+def resolve(read: Question, history: Sequence[Turn]) -> Context:
+    """The context the question (``read``: as the answer stage read it, ``rag.answer.question``) is read
+    in, given the earlier turns (oldest first)."""
+    question = read.text
     if not history:
         return Context("new", query=question, question=question)
-    q = fold(question)
-    own = set(query_terms(question))
+    q = read.folded
+    own = set(read.terms)
     more = bool(MORE.search(q))
     if not more and not REFERS.search(q) and _content_chars(q) >= _SELF_CONTAINED:
         return Context("new", query=question, question=question)

@@ -240,7 +240,7 @@ def _own(text: str, today: dt.date) -> list[tuple[int, int, dt.date, dt.date]]:
     return out
 
 
-def read_dates(question: str, today: dt.date | str | None = None) -> DateRange | None:
+def read_dates(question: str, today: dt.date | str | None = None, *, simplified: str | None = None) -> DateRange | None:
     """The publication range the date words of ``question`` name, or None when it has none.
 
     >>> r = read_dates("去年8月关于巡视的报道有哪些？", "2024-03-01")
@@ -248,11 +248,14 @@ def read_dates(question: str, today: dt.date | str | None = None) -> DateRange |
     ('2023-08-01', '2023-08-31', '去年8月', True)
     >>> read_dates("2023年的报道", "2024-03-01").end
     '2023-12-31'
+
+    ``simplified``: ``question`` in simplified characters, one for one, when the caller has it
+    (``rag.text.simplified_aligned``; ``Question.simplified``).
     """
     day = parse_day(today) if isinstance(today, str) else (today or dt.date.today())
     if day is None:
         raise ValueError(f"today={today!r} is not an ISO date (YYYY-MM-DD)")
-    text = simplified_aligned(question)
+    text = simplified if simplified is not None else simplified_aligned(question)
     found = _own(text, day) + _jio(text, day)
     if not found:
         return None

@@ -19,17 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.about import answer_about, topic_text
-from rag.answer import Question, Scorer, answer_question, read_question, term_coverage
+from rag.answer import Question, Scorer, answer_question, producers, read_question
+from rag.answer.frame import timeline_subject
+from rag.answer.many import answer_many
 from rag.archive import list_documents
 from rag.conversation import resolve
 from rag.confidence import load_confidence
 from rag.build import build
 from rag.config import Config
 from rag.contents import Contents, Progress, open_contents
-from rag.dates import NOWADAYS, read_dates, resolve_in_article
+from rag.dates import resolve_in_article
 from rag.embed import load_encoder
-from rag.gather import frame_of, gather, timeline_subject
 from rag.errors import IndexFormatError, RagError
 from rag.ingest.dedup import original_first
 from rag.rerank import load_reranker
@@ -39,7 +39,7 @@ from rag.records import (Alternative, Answer, BuildReport, Chunk, Citation, Docu
                          Skipped, Turn)
 from rag.retrieve import Retriever
 from rag.store import check_target, writer_lock
-from rag.text import fold, query_terms, simplified_aligned
+from rag.text import fold
 from rag.threads import openmp_threads, question_threads
 
 logger = logging.getLogger(__name__)
@@ -58,10 +58,6 @@ def _as_list(sources: Sources) -> list[Path]:
 _HISTORY_TURNS = 3  # earlier turns a question is read against
 _ALTERNATIVES = 2  # other stories asked when a how-many/when/who answer comes from a dated report
 _ALTERNATIVE_SHARE = 0.8  # an alternative scores at least this share of the first answer's confidence
-_FIRST = re.compile(r"最初|最早|首次|第一次|起初|一开始")
-_LATEST = re.compile(r"最新|目前|现在|如今|最终|最后|截至|截止")
-# A question naming the reports themselves dates their publication, not an event (8月15日发布的通报).
-_PUBLISHED = re.compile(r"报道|新闻|消息|文章|刊发|刊登|報道|報導|新聞")
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -258,7 +254,7 @@ class Index:
     def timeline_question(self, question: str, citation) -> str:
         """The question a "timeline" action on the card of ``citation`` (an answer to ``question``) asks,
         ``…的经过``: the question's words the cited sentence holds and other reports hold too
-        (``rag.gather.timeline_subject``), or "" when no other report shares them.
+        (``rag.answer.frame.timeline_subject``), or "" when no other report shares them.
 
         >>> index.ask(index.timeline_question(answer.question, answer.citations[0]))   # doctest: +SKIP
         """
@@ -289,7 +285,7 @@ class Index:
             if doc_id is None:
                 break
             left_out += sorted(self._retriever.copies(doc_id))
-            other = self._ask(answer.question, exclude=left_out, **asked)
+            other = self._ask(read, exclude=left_out, **asked)
             if (not other.found or other.short is None or not other.citations or other.citations[0].field
                     or other.confidence < max(self.config.answer_threshold, _ALTERNATIVE_SHARE * answer.confidence)):
                 break
@@ -299,17 +295,16 @@ class Index:
         if len(found) < 2 or len(days) < 2 or len(shorts) < 2:
             return answer
         found.sort(key=lambda a: (a.citations[0].date or ""), reverse=True)
-        asked_q = simplified_aligned(answer.question)
         # the best answer stays the answer (other stories may be other events); 最新 / 最初 choose by day
-        pick = found[-1] if _FIRST.search(asked_q) else found[0] if _LATEST.search(asked_q) else answer
+        pick = found[-1] if read.first else found[0] if read.latest else answer
         alternatives = tuple(Alternative(a.text, a.short.text, a.citations[0], a.confidence) for a in found)
         return dataclasses.replace(pick, alternatives=alternatives, question=answer.question,
                                    message=pick.message or answer.message)
 
-    def _ask(self, question: str, **asked) -> Answer:
+    def _ask(self, question: str | Question, **asked) -> Answer:
         return self._answer(question, **asked)[0]
 
-    def _answer(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
+    def _answer(self, question: str | Question, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
                 date_to: str | None = None, sources: Sequence[str] | None = None,
                 exclude: Sequence[str | Path] = (), question_dates: bool | None = None
                 ) -> tuple[Answer, Question | None]:
@@ -318,53 +313,49 @@ class Index:
         Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
         ``Config.today`` (``Answer.dates``); ``question_dates=False`` (or explicit ``date_from``/``date_to``)
         keeps them as words. A question asking for several reports (有哪些报道, 多少篇, 经过) gets a list,
-        count or timeline answer gathered from the index (``Answer.kind``, ``Answer.items``; rag.gather).
+        count or timeline answer gathered from the index by the "articles" producer (``Answer.kind``,
+        ``Answer.items``; rag.answer.many).
 
         ``history`` holds the earlier turns of a conversation, oldest first: ``Turn`` records
         (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
-        ``rag.conversation``. Also returns the question as the answer stage read it (None when no
-        sentence answer was sought).
+        ``rag.conversation``. Also returns the question as the answer stage read it (None when it
+        was empty). ``question`` may be a question already read (an alternative asked again).
         """
-        typed = question
-        if not question.strip():
+        if isinstance(question, Question):
+            read = question
+        elif not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
                           reason="empty_question"), None
-        if question_dates is None:
-            question_dates = self.config.question_dates
-        said = read_dates(question, self.config.today or None)  # the date words, filtering or not
-        dates = said if question_dates and date_from is None and date_to is None else None
-        frame = frame_of(question, dates)
-        recent = dates is not None and ((dates.relative and simplified_aligned(dates.text) not in NOWADAYS)
-                                        or dates.start is None)  # 截至8月3日: the reports up to that day
-        if dates is not None and not (frame or recent or _PUBLISHED.search(question)):
-            dates = None  # a calendar date in a one-sentence question dates the event asked about: words to match
+        else:
+            if question_dates is None:
+                question_dates = self.config.question_dates
+            read = read_question(question, (), self._retriever.lexical.idf, today=self.config.today or None,
+                                 question_dates=question_dates and date_from is None and date_to is None)
+        dates = read.date_filter
         if dates is not None:
             date_from, date_to = dates.start, dates.end
         allowed = self._mask(date_from, date_to, sources, exclude)
         if not self._retriever.chunks.live.any():
-            return Answer(question=question, found=False, text="",
-                          message="The archive is empty: add files with `rag update`.", reason="empty_archive"), None
-        if frame is not None:
-            return gather(question, frame, documents=self._slots, retriever=self._retriever, allowed=allowed,
-                          dates=dates, said=said, limit=self.config.list_items, date_from=date_from,
-                          date_to=date_to), None
+            return Answer(question=read.asked, found=False, text="",
+                          message="The archive is empty: add files with `rag update`.", reason="empty_archive"), read
+        if read.frame is not None:
+            stories = producers.articles.candidates(read, documents=self._slots, retriever=self._retriever,
+                                                    allowed=allowed)
+            return answer_many(read, stories, scorer=self._answer_scorer, retriever=self._retriever,
+                               limit=self.config.list_items, date_from=date_from, date_to=date_to), read
         note = ""
         if dates is not None and allowed is not None and not allowed.any():
             # a one-sentence question: say so and answer from the whole archive rather than not at all
             note = (f"No article was {dates.label()} (read from {dates.text!r} against {dates.today}); "
                     "answered from the whole archive.")
+            read = read.unfiltered(self._retriever.lexical.idf)  # the date words are words to match again
             dates, date_from, date_to = None, None, None
             allowed = self._mask(None, None, sources, exclude)
         if allowed is not None and not allowed.any():
-            return Answer(question=question, found=False, text="",
+            return Answer(question=read.asked, found=False, text="",
                           message="No article matches the date range or sources chosen; widen the filters.",
-                          reason="no_match"), None
-        if dates is not None:
-            s, e = dates.span
-            rest = (question[:s] + question[e:]).strip(" ，,")
-            if rest.strip("？?。 "):
-                question = rest  # the date words filter; they are no longer terms to match
+                          reason="no_match"), read
         turns: list[Turn] = []
         for item in list(history)[-_HISTORY_TURNS:]:
             if isinstance(item, Turn):
@@ -372,19 +363,16 @@ class Index:
             else:  # a bare earlier question: what was it answered?
                 turns.append(Turn.of(self._ask(str(item), history=turns, date_from=date_from, date_to=date_to,
                                               sources=sources, exclude=exclude)))
-        context = resolve(question, turns)
+        context = resolve(read, turns)
         extra = list(context.terms)
-        asked = context.question or question  # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？
-        read = read_question(asked, extra, self._retriever.lexical.idf)  # read once: everything below takes it
+        # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？ (everything below takes this reading)
+        read = read.resolved(context.question or read.text, extra, self._retriever.lexical.idf)
         qvec = self._retriever.embed_query(context.query)  # on a worker thread, while BM25 scores here
         with openmp_threads(self.config.query_threads):
             scored = self._retriever.score_passages(read, allowed=allowed, extra_terms=extra, query_vector=qvec,
                                                     remote_filter=self._expr(date_from, date_to, sources, exclude))
         qvec = qvec.result()
         scored = self._lean(scored, context.articles)
-        about = self._about(read, question, scored, extra)
-        if about is not None:
-            return about, read
         answer = answer_question(read, retriever=self._retriever, scored=scored, query_vector=qvec,
                                  scorer=self._answer_scorer, threshold=self.config.answer_threshold,
                                  sentence_dense=self.config.sentence_dense, pair_gap=self.config.pair_gap,
@@ -393,7 +381,7 @@ class Index:
                                  avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
                                  bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
         answer = self._dated(answer, read)
-        answer = dataclasses.replace(answer, question=typed, dates=dates,
+        answer = dataclasses.replace(answer, question=read.asked, dates=dates,
                                      message=" ".join(m for m in (answer.message, note) if m))
         return answer, read
 
@@ -423,19 +411,6 @@ class Index:
         chunks = self._retriever.chunks
         moved = [dataclasses.replace(s, score=s.score + bonus.get(chunks[s.chunk_index].doc_id, 0.0)) for s in scored]
         return sorted(moved, key=lambda s: -s.score)
-
-    def _about(self, read: Question, question: str, scored, extra: Sequence[str]) -> Answer | None:
-        """A question about the article itself (author, date, source, site, link), answered from
-        its metadata when retrieval surely found the article and it records the field."""
-        field = read.field
-        hits = self._retriever.hits(scored, 1) if field else []
-        if not hits:
-            return None
-        doc = self.document(hits[0].path)
-        topic = query_terms(topic_text(read.folded, folded=True)) + list(extra)
-        cover = term_coverage(topic, f"{doc.title or ''} {hits[0].text}", self._retriever) if topic else 0.0
-        answer = answer_about(question, field, doc, hits[0], confidence=round(cover, 4))
-        return answer if answer is not None and answer.confidence >= self.config.answer_threshold else None
 
     def refresh(self) -> bool:
         """Re-open the index if another process (``rag update``, the page) replaced it on disk.

@@ -239,7 +239,7 @@ class Answer:
     "no answer here" in logits (None without a reader).
 
     ``kind`` says what the answer is: ``"sentence"`` (one quote, ``text`` and ``citations``), or
-    ``"list"`` / ``"count"`` / ``"timeline"`` (``rag.gather``): then ``items`` holds one citation per
+    ``"list"`` / ``"count"`` / ``"timeline"`` (``rag.answer.many``): then ``items`` holds one citation per
     story (reposts once), best first or in date order, ``total`` how many stories match (the count a
     count question asks for) and ``counted`` what was counted, in words a reader can check.
     ``alternatives`` holds other stories' answers when reports of different days disagree (latest first,

@@ -13,7 +13,8 @@ Slots of deleted documents stay empty (None) and are masked out of every search.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -314,9 +315,9 @@ class Retriever:
         return fuse_candidates(cand, bm25, self.dense.cosines(query_vector, cand),
                                self.dense.sample_median(query_vector), weight=self.dense_weight)
 
-    def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:
-        """One ``Hit`` per story (a repost group counts once), best first."""
-        out: list[Hit] = []
+    def stories(self, scored: Sequence[Scored]) -> Iterator[tuple[Scored, Chunk]]:
+        """Each story's passage to cite (a repost group counts once: its original copy when that
+        scores nearly as well), best first."""
         seen: set[int] = set()
         best_of: dict[int, Scored] = {}  # doc_id -> its best passage
         doc_of = self.chunks.doc_ids  # no passage text is made until it is returned
@@ -328,18 +329,21 @@ class Retriever:
             if key in seen:
                 continue
             seen.add(key)
-            chunk = self.chunks[s.chunk_index]
             original = best_of.get(key)
             if original is not None and original.score >= s.score - _SAME_STORY:
-                s, chunk = original, self.chunks[original.chunk_index]  # cite the original copy
+                s = original  # cite the original copy
+            yield s, self.chunks[s.chunk_index]
+
+    def hits(self, scored: Sequence[Scored], k: int) -> list[Hit]:
+        """One ``Hit`` per story (a repost group counts once), best first."""
+        out: list[Hit] = []
+        for s, chunk in itertools.islice(self.stories(scored), k):
             doc = self.documents[chunk.doc_id]
             out.append(
                 Hit(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
                     text=chunk.text, start=chunk.start, end=chunk.end, score=s.score,
                     also_published=self.also_published(chunk.doc_id))
             )
-            if len(out) >= k:
-                break
         return out
 
     def copy_in_original(self, doc_id: int, start: int, end: int) -> tuple[int, int] | None:

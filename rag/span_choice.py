@@ -71,4 +71,4 @@ def load_span_choice(path: str | None = None) -> SpanChoice:
     if tuple(model["names"]) != FEATURES:
         raise ValueError(f"{p}: features {model['names']} differ from rag.span_choice.FEATURES: refit it "
                          "(python -m rag.span_choice_fit)")
-    return SpanChoice(tuple(float(w) for w in model["weights"]))
+    return SpanChoice(tuple(float(w) for w in model["weights"]), int(model.get("spans_per_window", 3)))

@@ -48,13 +48,11 @@ def test_metadata_questions_quote_the_metadata_line(seed_index):
 
 
 def test_a_traditional_date_line_is_quoted_as_it_stands():
-    from rag.about import answer_about
-    from rag.records import Document, Hit
+    from rag.about import field_value, metadata_line
+    from rag.records import Document
 
     lines = ("來源：廉政公署", "發佈時間：2022年3月1日")
     doc = Document(path="/a.txt", title="廉政教育月活動啟動", date="2022-03-01", source="廉政公署", author=None, url=None,
                    text="廉政公署於三月一日啟動廉政教育月。", meta_lines=lines)
-    hit = Hit(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=None, text=doc.text, start=0,
-              end=len(doc.text), score=1.0)
-    a = answer_about("這篇報道是哪天發佈的？", "date", doc, hit, confidence=1.0)
-    assert a.text == "發佈時間：2022年3月1日" and a.short.text == "2022年3月1日"  # the file's line, not a made-up one
+    line, a, b = metadata_line(doc, "date", field_value(doc, "date"))
+    assert line == "發佈時間：2022年3月1日" and line[a:b] == "2022年3月1日"  # the file's line, not a made-up one

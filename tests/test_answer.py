@@ -2,6 +2,7 @@
 
 import pytest
 
+from rag.answer import read_question
 from rag.answer.passages import ASIDE as _ASIDE
 from rag.conversation import resolve
 from rag.records import Turn
@@ -95,20 +96,20 @@ def test_no_short_answer_for_statements():
 
 def test_followups_borrow_terms_only_when_needed():
     earlier = [Turn("中央第七督导组组长是谁？", "中央第七督导组组长张勇主持并讲话。", "/a.txt", 10, 27)]
-    more = resolve("他还强调了什么？", earlier)
+    more = resolve(read_question("他还强调了什么？"), earlier)
     assert more.kind == "more" and "督导" in more.terms and more.avoid == (("/a.txt", 10, 27),)  # no short: the quote
     assert more.articles[0][0] == "/a.txt"
-    assert resolve("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？",
+    assert resolve(read_question("中央巡视工作领导小组授权最高检党组对多少个省级检察院党组开展巡视？"),
                    [Turn("巡视")]).kind == "new"
-    assert resolve("他说了什么？", []).kind == "new"
-    assert resolve("那北京呢？", earlier).kind == "follow-up"
-    assert resolve("为什么？", earlier).kind == "follow-up" and resolve("为什么？", earlier).avoid == ()
+    assert resolve(read_question("他说了什么？"), []).kind == "new"
+    assert resolve(read_question("那北京呢？"), earlier).kind == "follow-up"
+    assert resolve(read_question("为什么？"), earlier).kind == "follow-up" and resolve(read_question("为什么？"), earlier).avoid == ()
 
 
 def test_a_question_about_the_article_is_not_what_a_followup_is_about():
     # 这篇报道是哪天发布的？ names no topic: the next follow-up borrows the story question's words
     story = Turn("廉政教育月首场讲座有多少人参加？")
-    ctx = resolve("这篇文章的来源是哪里？", [story, Turn("这篇报道是哪天发布的？")])
+    ctx = resolve(read_question("这篇文章的来源是哪里？"), [story, Turn("这篇报道是哪天发布的？")])
     assert ctx.kind == "follow-up" and "讲座" in ctx.terms and ctx.query.startswith(story.question)
 
 

@@ -5,16 +5,21 @@ import sys
 
 import pytest
 
-QUESTIONS = ["巡视工作的根本任务是什么？", "這篇文章的作者是誰？", "最高检在哪一年发布了典型案例？"]
+QUESTIONS = ["巡视工作的根本任务是什么？", "這篇文章的作者是誰？", "最高检在哪一年发布了典型案例？",
+             "上个月关于巡视的报道有哪些？", "去年的報道裡巡視的根本任務是什麼？"]
 
 
 def _count_analysis(monkeypatch, question):
     """Calls that fold, tokenise or classify ``question``'s own text, by function, wherever rag imported them."""
+    import rag.answer.frame
+    import rag.dates
     import rag.span
     import rag.text
 
     counts = collections.Counter()
-    for module, name in ((rag.text, "fold"), (rag.text, "query_terms"), (rag.span, "normalise_question")):
+    for module, name in ((rag.text, "fold"), (rag.text, "query_terms"), (rag.text, "simplified_aligned"),
+                         (rag.span, "normalise_question"), (rag.span, "question_kind"), (rag.dates, "read_dates"),
+                         (rag.answer.frame, "frame_of"), (rag.answer.frame, "subject_words")):
         original = getattr(module, name)
 
         def counted(text, *a, _original=original, _name=name, **k):
@@ -35,8 +40,13 @@ def test_one_ask_reads_the_question_once(seed_index, monkeypatch, question):
     counts = _count_analysis(monkeypatch, question)
     answer = seed_index.ask(question)
     assert answer.question == question
-    # folded once (its terms come from that folding: retrieval, coverage and the reader take them), its kind once
-    assert counts == {"fold": 1, "normalise_question": 1}, counts
+    # its script and date words read once; folded once (its terms come from that folding: retrieval, coverage,
+    # the conversation and the reader take them), its kind once; where date words filter, the rest is what
+    # is folded and classified (once), and a list's subject words are cut once
+    assert max(counts.values()) == 1 and {"simplified_aligned", "read_dates"} <= counts.keys(), counts
+    filtered = answer.dates is not None
+    assert ("fold" in counts) == ("normalise_question" in counts) == (not filtered), counts
+    assert ("subject_words" in counts) == (answer.kind == "list"), counts
 
 
 def test_the_question_record_holds_what_the_stage_reads():

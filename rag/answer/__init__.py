@@ -5,7 +5,9 @@ The steps, one file each:
 1. ``question.py``: the question read once (:class:`Question`: folded forms, terms and IDF, kind, names);
 2. ``passages.py``: the best passages, split into sentences once;
 3. ``producers/``: candidates from named producers (``reader``: the span reader's spans; ``rules``: the
-   sentences scored without it, the span from ``rag.span``);
+   sentences scored without it, the span from ``rag.span``; ``metadata``: the article's own line for a
+   question about the article; ``articles``: the stories a list, count or timeline is about, assembled
+   by ``many.py``);
 4. ``scorer.py``: which candidate answers, and the confidence that decides between answering and "not in
    the archive" (``Config.answer_threshold``);
 5. ``quote.py``: how the chosen sentence grows into the quote (it refers back, it only introduces, two
@@ -23,7 +25,7 @@ import numpy as np
 
 from rag.answer import producers
 from rag.answer.candidate import Candidate
-from rag.answer.cite import citation, in_original
+from rag.answer.cite import citation, field_answer, in_original
 from rag.answer.coverage import coverage
 from rag.answer.passages import read_passages
 from rag.answer.question import Question, read_question
@@ -37,12 +39,7 @@ from rag.records import Answer, ShortAnswer
 from rag.retrieve import Retriever, Scored
 from rag.span import short_answer
 
-__all__ = ["Candidate", "Question", "Scorer", "answer_question", "read_question", "term_coverage"]
-
-
-def term_coverage(terms_: Sequence[str], text: str, retriever: Retriever) -> float:
-    """IDF-weighted share of ``terms_`` found in ``text`` (0 when none has weight)."""
-    return coverage(terms_, text, retriever.lexical.idf(list(terms_)))
+__all__ = ["Candidate", "Question", "Scorer", "answer_question", "read_question"]
 
 
 def answer_question(question: Question | str, *, retriever: Retriever, scored: Sequence[Scored],
@@ -55,14 +52,19 @@ def answer_question(question: Question | str, *, retriever: Retriever, scored: S
     """The answer to ``question`` (a :class:`Question`, or its text read here with ``history_terms``)
     from the ranked passages.
 
-    The reader's best span answers when ``scorer`` says its margin decides; otherwise the best sentence
-    of the rules producer, its span from the span rules (``ShortAnswer.by`` names the producer).
+    A question about the article itself (``Question.field``) is answered by the "metadata" producer's line
+    when the scorer trusts it. Otherwise the reader's best span answers when ``scorer`` says its margin
+    decides, else the best sentence of the rules producer, its span from the span rules (``ShortAnswer.by``
+    names the producer).
     ``avoid`` holds (doc_id, start, end) of sentences already quoted: no answer repeats them; ``repeat``
     the latest quote of a follow-up: repeated only when it still clearly answers best. ``bf16``: the
     reader and the sentence embeddings multiply in bfloat16 where the CPU does it natively;
     ``sentence_int8``: the quoted sentence is embedded for the confidence by the int8 passage model.
     """
     q = question if isinstance(question, Question) else read_question(question, history_terms, retriever.lexical.idf)
+    for c in producers.metadata.candidates(q, scored, retriever=retriever):
+        if scorer.field_answers(c, threshold):
+            return field_answer(q.text, q.field, c, retriever, c.features["topic_coverage"])
     related = tuple(retriever.hits(scored, related_k))
     passages = read_passages(retriever, scored, max(SENTENCE_PASSAGES, reader_passages))
     best_span = None

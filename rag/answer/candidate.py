@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from rag.answer.passages import Passage
+from rag.dates import ArticleDate
 from rag.records import ShortAnswer
 
 __all__ = ["Candidate"]
@@ -19,7 +20,9 @@ class Candidate:
     ``start``/``end``: the short answer's span (``short``; None when the producer found a sentence but no
     span in it); ``sentence``: the sentence(s) holding it, the quote before it grows (``rag.answer.quote``);
     ``producer``: the producer's name (``ShortAnswer.by`` of the answer it becomes); ``features``: what the
-    scorer weighs, by name (``rag.answer.scorer``).
+    scorer weighs, by name (``rag.answer.scorer``); ``when``: the absolute day the quote's date words mean
+    (a timeline's items, ``rag.dates.resolve_in_article``); ``quote``: the text quoted when it is not the
+    document's own (a metadata line; then ``short``'s offsets are in it).
     """
 
     passage: Passage
@@ -27,6 +30,8 @@ class Candidate:
     producer: str
     features: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     short: ShortAnswer | None = None
+    when: ArticleDate | None = None
+    quote: str = ""
 
     @property
     def doc_id(self) -> int:

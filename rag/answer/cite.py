@@ -1,13 +1,15 @@
-"""The citation of a quote, moved to the original copy of a reposted story where it has the same words."""
+"""The citation of a quote, moved to the original copy of a reposted story where it has the same words;
+the citation of an article's metadata line (``field_answer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.records import Chunk, Citation, Document
+from rag.answer.candidate import Candidate
+from rag.records import Answer, Chunk, Citation, Document
 from rag.retrieve import Retriever, Scored
 
-__all__ = ["citation", "in_original"]
+__all__ = ["citation", "field_answer", "in_original"]
 
 
 def in_original(retriever: Retriever, scored: Sequence[Scored], doc_id: int, chunk: Chunk, start: int,
@@ -33,3 +35,15 @@ def citation(retriever: Retriever, doc: Document, doc_id: int, start: int, end: 
                     sentence=doc.text[start:end], start=start, end=end, passage=doc.text[p_start:p_end],
                     passage_start=p_start, passage_end=p_end, score=score,
                     also_published=retriever.also_published(doc_id), site=doc.site)
+
+
+def field_answer(question: str, field: str, c: Candidate, retriever: Retriever, confidence: float) -> Answer:
+    """The answer quoting the metadata line of ``c`` (producer "metadata") for ``field``: its card names the
+    field, and its sentence and passage are the line (offsets 0: the line is not in the article's text)."""
+    doc, line = c.passage.doc, c.quote
+    cited = Citation(path=doc.path, title=doc.title, date=doc.date, source=doc.source, url=doc.url,
+                     sentence=line, start=0, end=0, passage=line, passage_start=0, passage_end=0,
+                     score=c.passage.scored.score, also_published=retriever.also_published(c.doc_id), site=doc.site,
+                     field=field)
+    return Answer(question=question, found=True, text=line, citations=(cited,), short=c.short,
+                  confidence=confidence, rules_confidence=confidence)

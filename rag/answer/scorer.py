@@ -5,7 +5,8 @@ the hand-set 1 x margin + 5 x retrieval + 8 x sentence coverage + 8 x window cov
 fit's weights); a follow-up's span inside the quote it came after loses ``REPEAT_READER``. The best span
 answers when its margin over the read passages' weakest "no answer" is at least ``Config.reader_min_margin``;
 otherwise the best sentence of the sentence producer does (its score less ``REPEAT_RULES`` for a repeat),
-and the reader's doubt still joins the confidence. Scoring both producers' candidates on one learned scale
+and the reader's doubt still joins the confidence. The "articles" producer's stories (a list, count or
+timeline question) are ranked by :meth:`Scorer.story_score` (``tuning.STORY_WEIGHTS``). Scoring both producers' candidates on one learned scale
 was built and measured twice and lost 0.04-0.08 F1 on the CMRC trial (docs/experiments.md, "The answer
 stage as a package"), so the reader's margin decides between them.
 
@@ -25,7 +26,7 @@ import numpy as np
 from rag.answer.candidate import Candidate
 from rag.answer.coverage import coverage, sentence_says
 from rag.answer.question import Question
-from rag.answer.tuning import REPEAT_READER, REPEAT_RULES
+from rag.answer.tuning import REPEAT_READER, REPEAT_RULES, STORY_WEIGHTS, TIMELINE_POOL
 from rag.confidence import ConfidenceModel, blend, squash_margin
 from rag.retrieve import Retriever, passage_text
 from rag.span_choice import FEATURES, SpanChoice
@@ -69,6 +70,25 @@ class Scorer:
         if repeat:
             ranked.sort(key=lambda c: -(c.features["sentence_score"] - REPEAT_RULES * c.overlaps(repeat)))
         return ranked
+
+    @staticmethod
+    def field_answers(c: Candidate, threshold: float) -> bool:
+        """Does the metadata line answer (the question surely names this article), or the article's text?"""
+        return c.features["topic_coverage"] >= threshold
+
+    @staticmethod
+    def story_score(c: Candidate) -> float:
+        """How strongly a story candidate (producer "articles") is about the question's subject."""
+        return sum(w * c.features[f] for f, w in STORY_WEIGHTS.items())
+
+    def rank_stories(self, stories: Sequence[Candidate], *, timeline: bool, limit: int) -> list[Candidate]:
+        """Stories best first, among equals the latest report first; for a timeline the
+        ``TIMELINE_POOL`` x ``limit`` most relevant (the earliest first among equals), to be put in date order."""
+        if timeline:
+            ranked = sorted(stories, key=lambda c: (-self.story_score(c), c.passage.doc.date or ""))
+            return ranked[:max(limit * TIMELINE_POOL, limit)]
+        ranked = sorted(stories, key=lambda c: c.passage.doc.date or "", reverse=True)
+        return sorted(ranked, key=lambda c: -self.story_score(c))
 
     def probability(self, features: tuple[float, ...]) -> float:
         """How sure the answer is (0..1), compared with ``Config.answer_threshold``."""

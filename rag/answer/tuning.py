@@ -35,3 +35,8 @@ INTRODUCES_CHARS = 12  # a sentence shorter than this is a fragment that introdu
 CONTINUES_GAP = 0.1  # the next sentence (referring back) joins when it scores within this of the best
 STAND_ALONE_CHARS = 150  # the reader's quote with the sentence it cannot be read without stays this short
 PAIR_RIVALS = 2  # the rules' quote pairs with one of the next this-many sentences (Config.pair_gap/pair_chars)
+
+# Many articles (lists, counts, timelines: rag.answer.producers.articles, rag.answer.many)
+PHRASE_SHARE = 0.8  # two neighbouring subject words are one phrase when this share of the documents holding both join them
+STORY_WEIGHTS = {"held": 1.0, "in_title": 1.5}  # a story's score: log-counts of the subject words + each word in its title
+TIMELINE_POOL = 3  # a timeline orders the this-many x Config.list_items most relevant stories by date

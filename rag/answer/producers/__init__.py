@@ -1,12 +1,18 @@
-"""Producers: each proposes candidate answers, ``candidates(question, passages, ...) -> list[Candidate]``.
+"""Producers: each proposes candidate answers of one kind from what the question needs, and names itself
+in them (``Candidate.producer``, ``ShortAnswer.by``); the scorer (``rag.answer.scorer``) chooses.
 
-- ``reader``: the trained span reader's spans, several a window (``rag.answer.producers.reader``);
-- ``rules``: every sentence of the best passages scored without the reader, its span from the span rules
-  (``rag.answer.producers.sentences``, ``rag.span``).
-Metadata questions (这篇文章的作者是谁？) are answered before them, from the article's own lines
-(``rag.about``); questions about many articles (lists, counts, timelines) by ``rag.gather``.
+| producer | for | entry point |
+|---|---|---|
+| ``reader`` | a sentence answer: the trained span reader's spans, several a window | ``candidates(question, passages, reader=...)`` |
+| ``rules`` | a sentence answer: every sentence of the best passages scored without the reader, its span from the span rules (``rag.span``) | ``candidates(question, passages)`` |
+| ``metadata`` | a question about the article itself (``Question.field``): its metadata line | ``candidates(question, scored, retriever=...)`` |
+| ``articles`` | a list, count or timeline (``Question.frame``): the stories holding the subject | ``candidates(question, documents=..., retriever=..., allowed=...)`` |
+
+A new kind of answer is a new module here with a ``candidates`` entry point and a ``NAME``, and a step in
+``rag.answer.answer_question`` (or ``rag.answer.many`` for answers about many articles) that hands its
+candidates to the scorer; a new feature is one entry in a producer's features and the scorer's weights.
 """
 
-from rag.answer.producers import reader, sentences
+from rag.answer.producers import articles, metadata, reader, sentences
 
-__all__ = ["reader", "sentences"]
+__all__ = ["articles", "metadata", "reader", "sentences"]
