@@ -56,7 +56,7 @@ def _as_list(sources: Sources) -> list[Path]:
 
 
 _HISTORY_TURNS = 3  # earlier turns a question is read against
-_ALTERNATIVES = 2  # other stories asked when a how-many/when/who answer comes from a dated report
+_ALTERNATIVES = 2  # other stories asked when an answer comes from a dated report
 _ALTERNATIVE_SHARE = 0.8  # an alternative scores at least this share of the first answer's confidence
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -265,49 +265,61 @@ class Index:
     def ask(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
-        answer, read = self._answer(question, history=history, date_from=date_from, date_to=date_to,
-                                    sources=sources, exclude=exclude, question_dates=question_dates)
-        return self._differing(answer, read, history=history, date_from=date_from, date_to=date_to, sources=sources,
-                               exclude=exclude, question_dates=question_dates)
+        return self._answer(question, history=history, date_from=date_from, date_to=date_to, sources=sources,
+                            exclude=exclude, question_dates=question_dates, alternatives=True)[0]
 
-    def _differing(self, answer: Answer, read: Question | None, *, exclude: Sequence[str | Path], **asked) -> Answer:
-        """When other stories of other days answer a how-many/when/who question differently (a toll
-        revised, a date moved), all of them, latest first; the best answer stays the answer, except that
-        最新/目前/截至 questions take the latest report and 最初/首次 questions the earliest."""
-        if (answer.kind != "sentence" or not answer.found or answer.short is None or not answer.citations
-                or answer.citations[0].field or not answer.citations[0].date
-                or read is None or read.kind not in ("number", "when", "who")):
+    def _differing(self, answer: Answer, read: Question, scored: list, qvec: np.ndarray, context) -> Answer:
+        """When other stories answer the question almost as surely and differently (a toll revised, a date
+        moved, or a question too vague for the archive: 比赛的比分是多少？), all of them, latest first; the
+        best answer stays the answer, except that 最新/目前/截至 questions take the latest report and
+        最初/首次 questions the earliest. Only for dated reports (a news archive) with a short answer. The
+        others are the answer stage run again on the passages retrieved, each time without the last story."""
+        if (not answer.found or answer.short is None or not answer.citations or answer.citations[0].field
+                or not answer.citations[0].date):
             return answer
         found = [answer]
-        left_out = list(exclude)
+        doc_of = self._retriever.chunks.doc_ids
+        rest = list(scored)
         for _ in range(_ALTERNATIVES):
             doc_id = self._by_path.get(found[-1].citations[0].path)
             if doc_id is None:
                 break
-            left_out += sorted(self._retriever.copies(doc_id))
-            other = self._ask(read, exclude=left_out, **asked)
+            story = {self._by_path[p] for p in self._retriever.copies(doc_id) if p in self._by_path}
+            rest = [s for s in rest if int(doc_of[s.chunk_index]) not in story]
+            if not rest:
+                break
+            other = self._sentence_answer(read, rest, qvec, context)
             if (not other.found or other.short is None or not other.citations or other.citations[0].field
                     or other.confidence < max(self.config.answer_threshold, _ALTERNATIVE_SHARE * answer.confidence)):
                 break
             found.append(other)
-        days = {(a.citations[0].date or "")[:10] for a in found}
         shorts = {fold(a.short.text) for a in found}
-        if len(found) < 2 or len(days) < 2 or len(shorts) < 2:
+        if len(found) < 2 or len(shorts) < 2:
             return answer
         found.sort(key=lambda a: (a.citations[0].date or ""), reverse=True)
         # the best answer stays the answer (other stories may be other events); 最新 / 最初 choose by day
         pick = found[-1] if read.first else found[0] if read.latest else answer
         alternatives = tuple(Alternative(a.text, a.short.text, a.citations[0], a.confidence) for a in found)
-        return dataclasses.replace(pick, alternatives=alternatives, question=answer.question,
-                                   message=pick.message or answer.message)
+        return dataclasses.replace(pick, alternatives=alternatives, message=pick.message or answer.message)
 
-    def _ask(self, question: str | Question, **asked) -> Answer:
+    def _sentence_answer(self, read: Question, scored: list, qvec: np.ndarray, context) -> Answer:
+        """The answer stage over ``scored`` (``rag.answer.answer_question``), a when-answer's date resolved."""
+        answer = answer_question(read, retriever=self._retriever, scored=scored, query_vector=qvec,
+                                 scorer=self._answer_scorer, threshold=self.config.answer_threshold,
+                                 sentence_dense=self.config.sentence_dense, pair_gap=self.config.pair_gap,
+                                 pair_chars=self.config.pair_chars, reader=self._reader,
+                                 reader_passages=self.config.reader_passages,
+                                 avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
+                                 bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
+        return self._dated(answer, read)
+
+    def _ask(self, question: str, **asked) -> Answer:
         return self._answer(question, **asked)[0]
 
-    def _answer(self, question: str | Question, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
+    def _answer(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
                 date_to: str | None = None, sources: Sequence[str] | None = None,
-                exclude: Sequence[str | Path] = (), question_dates: bool | None = None
-                ) -> tuple[Answer, Question | None]:
+                exclude: Sequence[str | Path] = (), question_dates: bool | None = None,
+                alternatives: bool = False) -> tuple[Answer, Question | None]:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
         Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
@@ -320,18 +332,16 @@ class Index:
         (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
         ``rag.conversation``. Also returns the question as the answer stage read it (None when it
-        was empty). ``question`` may be a question already read (an alternative asked again).
+        was empty). ``alternatives``: other stories' answers too, where they differ (``Answer.alternatives``;
+        not for the earlier turns answered again).
         """
-        if isinstance(question, Question):
-            read = question
-        elif not question.strip():
+        if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
                           reason="empty_question"), None
-        else:
-            if question_dates is None:
-                question_dates = self.config.question_dates
-            read = read_question(question, (), self._retriever.lexical.idf, today=self.config.today or None,
-                                 question_dates=question_dates and date_from is None and date_to is None)
+        if question_dates is None:
+            question_dates = self.config.question_dates
+        read = read_question(question, (), self._retriever.lexical.idf, today=self.config.today or None,
+                             question_dates=question_dates and date_from is None and date_to is None)
         dates = read.date_filter
         if dates is not None:
             date_from, date_to = dates.start, dates.end
@@ -373,14 +383,9 @@ class Index:
                                                     remote_filter=self._expr(date_from, date_to, sources, exclude))
         qvec = qvec.result()
         scored = self._lean(scored, context.articles)
-        answer = answer_question(read, retriever=self._retriever, scored=scored, query_vector=qvec,
-                                 scorer=self._answer_scorer, threshold=self.config.answer_threshold,
-                                 sentence_dense=self.config.sentence_dense, pair_gap=self.config.pair_gap,
-                                 pair_chars=self.config.pair_chars, reader=self._reader,
-                                 reader_passages=self.config.reader_passages,
-                                 avoid=self._spans(context.avoid), repeat=self._spans(context.repeat),
-                                 bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
-        answer = self._dated(answer, read)
+        answer = self._sentence_answer(read, scored, qvec, context)
+        if alternatives:
+            answer = self._differing(answer, read, scored, qvec, context)
         answer = dataclasses.replace(answer, question=read.asked, dates=dates,
                                      message=" ".join(m for m in (answer.message, note) if m))
         return answer, read
