@@ -44,6 +44,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 _PUBLISHED_THING = re.compile(_PUBLISH + r"了?(?!时间|日期|的|了|吗|呢)[\u4e00-\u9fff]{2,}")
 
 
+_THIS = re.compile(r"这篇|该篇|此篇|那篇|此文|该文|本文")
+
+
 def asked_field(question: str, folded: bool = False) -> str | None:
     """The metadata field a question asks about, or None for a question about the story
     (``folded``: ``question`` is already folded, ``rag.answer.Question.folded``)."""
@@ -51,6 +54,8 @@ def asked_field(question: str, folded: bool = False) -> str | None:
     for field, pattern in _PATTERNS:
         if not pattern.search(q):
             continue
+        if field == "date" and _PUBLISHED_THING.search(q) and not _THIS.search(q):
+            continue  # 韩联社是哪天刊登…的消息的: when another outlet published a thing, not this page's date
         if field in ("url", "site") or re.search(_ARTICLE, q):
             return field
         if field == "date" and re.search(_PUBLISH, q) and not _PUBLISHED_THING.search(q):

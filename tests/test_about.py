@@ -20,6 +20,8 @@ from rag.about import asked_field
     ("拓宽问题线索来源是为了什么？", None),
     ("巡视工作的根本任务是什么？", None),
     ("检察院发布了什么文件？", None),
+    ("新华社是哪天发布台风预警消息的？", None),  # when another outlet published a thing, not this page's date
+    ("该文是哪天刊登这则消息的？", "date"),
 ])
 def test_asked_field(question, field):
     assert asked_field(question) == field

@@ -62,3 +62,28 @@ def test_the_question_record_holds_what_the_stage_reads():
     assert not read_question("各国分别派出多少人？").one_clause  # several answers: a list of clauses
     with pytest.raises(AttributeError):
         q.text = "changed"  # frozen
+
+
+def test_a_when_answer_without_a_date_gets_the_date_of_its_quote():
+    from types import MappingProxyType
+
+    from rag.answer import Candidate, read_question
+    from rag.answer.passages import Passage
+    from rag.answer.producers import typed
+    from rag.records import Chunk, Document, ShortAnswer
+    from rag.retrieve import Scored
+
+    text = "14日，韩联社网站头条刊登“自华出发邮轮月底将时隔6年停靠济州港”的消息。"
+    q = read_question("韩联社是哪天刊登邮轮停靠济州港的消息的？")
+
+    def reader_said(span: str, date: str | None) -> Candidate:
+        doc = Document(path="/n.txt", title=None, date=date, source=None, author=None, url=None, text=text)
+        passage = Passage(0, Scored(0, 1.0, 1.0, 1.0), Chunk(0, 0, len(text), text), doc)
+        a = text.index(span)
+        return Candidate(passage, (0, len(text)), "reader", MappingProxyType({}),
+                         ShortAnswer(span, a, a + len(span), "reader"))
+
+    got = typed.candidates(q, reader_said("自华出发邮轮月底", "2023-08-15"), 0, len(text))
+    assert [c.short.text for c in got] == ["14日"] and got[0].short.by == "typed"
+    assert typed.candidates(q, reader_said("14日", "2023-08-15"), 0, len(text)) == []  # the reader gave a date
+    assert typed.candidates(q, reader_said("自华出发邮轮月底", None), 0, len(text)) == []  # undated: left alone

@@ -78,7 +78,8 @@ def answer_question(question: Question | str, *, retriever: Retriever, scored: S
     if best_span is not None and scorer.decides(margin):  # the reader's span decides
         best = best_span[0]
         start, end = stand_alone(best.passage.doc, *best.sentence)
-        short, cosine, score = best.short, best.passage.scored.dense, best.passage.scored.score
+        typed = scorer.prefers_typed(producers.typed.candidates(q, best, start, end))
+        short, cosine, score = (typed or best).short, best.passage.scored.dense, best.passage.scored.score
     else:
         sentences = producers.sentences.candidates(q, passages[:SENTENCE_PASSAGES],
                                                    cosines=_sentence_cosines(retriever, passages, query_vector, bf16)

@@ -72,6 +72,12 @@ class Scorer:
         return ranked
 
     @staticmethod
+    def prefers_typed(typed: Sequence[Candidate]) -> Candidate | None:
+        """The "typed" producer's date instead of the reader's span (it proposes one only when the reader's
+        span holds no date words for a when-question)."""
+        return typed[0] if typed else None
+
+    @staticmethod
     def field_answers(c: Candidate, threshold: float) -> bool:
         """Does the metadata line answer (the question surely names this article), or the article's text?"""
         return c.features["topic_coverage"] >= threshold
