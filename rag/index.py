@@ -266,7 +266,7 @@ class Index:
             date_to: str | None = None, sources: Sequence[str] | None = None,
             exclude: Sequence[str | Path] = (), question_dates: bool | None = None) -> Answer:
         return self._answer(question, history=history, date_from=date_from, date_to=date_to, sources=sources,
-                            exclude=exclude, question_dates=question_dates, alternatives=True)[0]
+                            exclude=exclude, question_dates=question_dates, alternatives=True)
 
     def _differing(self, answer: Answer, read: Question, scored: list, qvec: np.ndarray, context) -> Answer:
         """When other stories answer the question almost as surely and differently (a toll revised, a date
@@ -313,13 +313,10 @@ class Index:
                                  bf16=self.config.bf16_answers, sentence_int8=self.config.int8_passages)
         return self._dated(answer, read)
 
-    def _ask(self, question: str, **asked) -> Answer:
-        return self._answer(question, **asked)[0]
-
     def _answer(self, question: str, *, history: Sequence[str | Turn] = (), date_from: str | None = None,
                 date_to: str | None = None, sources: Sequence[str] | None = None,
                 exclude: Sequence[str | Path] = (), question_dates: bool | None = None,
-                alternatives: bool = False) -> tuple[Answer, Question | None]:
+                alternatives: bool = False) -> Answer:
         """An extractive answer: the sentence that answers ``question``, with its citation.
 
         Date words in the question (去年8月, 上个月, 近三个月) filter on publication dates, read against
@@ -331,13 +328,12 @@ class Index:
         ``history`` holds the earlier turns of a conversation, oldest first: ``Turn`` records
         (``Turn.of(answer)``), or bare earlier questions, which are answered again here to learn
         what was said. A follow-up (他还说了什么？ 那北京呢？) is read against them; see
-        ``rag.conversation``. Also returns the question as the answer stage read it (None when it
-        was empty). ``alternatives``: other stories' answers too, where they differ (``Answer.alternatives``;
-        not for the earlier turns answered again).
+        ``rag.conversation``. ``alternatives``: other stories' answers too, where they differ
+        (``Answer.alternatives``; not for the earlier turns answered again).
         """
         if not question.strip():
             return Answer(question=question, found=False, text="", message="Type a question.",
-                          reason="empty_question"), None
+                          reason="empty_question")
         if question_dates is None:
             question_dates = self.config.question_dates
         read = read_question(question, (), self._retriever.lexical.idf, today=self.config.today or None,
@@ -348,12 +344,12 @@ class Index:
         allowed = self._mask(date_from, date_to, sources, exclude)
         if not self._retriever.chunks.live.any():
             return Answer(question=read.asked, found=False, text="",
-                          message="The archive is empty: add files with `rag update`.", reason="empty_archive"), read
+                          message="The archive is empty: add files with `rag update`.", reason="empty_archive")
         if read.frame is not None:
             stories = producers.articles.candidates(read, documents=self._slots, retriever=self._retriever,
                                                     allowed=allowed)
             return answer_many(read, stories, scorer=self._answer_scorer, retriever=self._retriever,
-                               limit=self.config.list_items, date_from=date_from, date_to=date_to), read
+                               limit=self.config.list_items, date_from=date_from, date_to=date_to)
         note = ""
         if dates is not None and allowed is not None and not allowed.any():
             # a one-sentence question: say so and answer from the whole archive rather than not at all
@@ -365,14 +361,14 @@ class Index:
         if allowed is not None and not allowed.any():
             return Answer(question=read.asked, found=False, text="",
                           message="No article matches the date range or sources chosen; widen the filters.",
-                          reason="no_match"), read
+                          reason="no_match")
         turns: list[Turn] = []
         for item in list(history)[-_HISTORY_TURNS:]:
             if isinstance(item, Turn):
                 turns.append(item)
             else:  # a bare earlier question: what was it answered?
-                turns.append(Turn.of(self._ask(str(item), history=turns, date_from=date_from, date_to=date_to,
-                                              sources=sources, exclude=exclude)))
+                turns.append(Turn.of(self._answer(str(item), history=turns, date_from=date_from, date_to=date_to,
+                                                 sources=sources, exclude=exclude)))
         context = resolve(read, turns)
         extra = list(context.terms)
         # the pronoun resolved: 他强调了什么？ -> 张勇强调了什么？ (everything below takes this reading)
@@ -388,7 +384,7 @@ class Index:
             answer = self._differing(answer, read, scored, qvec, context)
         answer = dataclasses.replace(answer, question=read.asked, dates=dates,
                                      message=" ".join(m for m in (answer.message, note) if m))
-        return answer, read
+        return answer
 
     def _dated(self, answer: Answer, question: Question) -> Answer:
         """A when-question's short answer with the absolute date its words mean (27日晚 -> 2023-08-27)."""
