@@ -3,7 +3,8 @@
 A question with a :class:`~rag.answer.frame.Frame` (有哪些报道, 多少篇, 经过) is not answered by one sentence of
 one article. Its subject words (``Question.subject``) are looked up in every document of the publication range
 by the document store's byte search, in either script: a document matches when its title or text holds every
-subject word. Reposts of one story make one candidate (the copy the retriever cites stands for the group).
+subject word. Reposts of one story make one candidate (the copy the retriever cites stands for the group, else the
+copy the scorer rates highest).
 A candidate's features say how strongly it is about the subject (``held``: log-counts of the words,
 ``in_title``: how many of them its title holds); the scorer ranks them
 (``Scorer.rank_stories``). Only the stories listed are quoted (:func:`quoted`): the sentence holding most
@@ -23,7 +24,8 @@ from rag.answer.candidate import Candidate
 from rag.answer.frame import variants
 from rag.answer.passages import Passage
 from rag.answer.question import Question
-from rag.answer.tuning import PHRASE_SHARE, STORY_WEIGHTS
+from rag.answer.scorer import Scorer
+from rag.answer.tuning import PHRASE_SHARE
 from rag.dates import find_dates, resolve_in_article
 from rag.records import Chunk, Document
 from rag.retrieve import Retriever, Scored
@@ -73,7 +75,7 @@ def candidates(question: Question, *, documents, retriever: Retriever, allowed: 
         key = retriever.group_of.get(i, i)
         held = stories.get(key)
         c = _story(doc, i, counts, sum(1 for vs in out.forms if _holds(title, vs)))
-        if held is None or i == key or (held.doc_id != key and _strength(c) > _strength(held)):
+        if held is None or i == key or (held.doc_id != key and Scorer.story_score(c) > Scorer.story_score(held)):
             stories[key] = c
     out.extend(stories.values())
     return out
@@ -92,10 +94,6 @@ def _story(doc: Document, doc_id: int, counts: Sequence[int], in_title: int) -> 
     features = {"held": sum(math.log1p(n) for n in counts), "in_title": float(in_title)}
     scored = Scored(chunk_index=-1, score=0.0, lexical=0.0, dense=0.0)  # found by the byte search, not retrieved
     return Candidate(Passage(0, scored, Chunk(doc_id, 0, 0, ""), doc), (0, 0), NAME, MappingProxyType(features))
-
-
-def _strength(c: Candidate) -> float:
-    return sum(w * c.features[f] for f, w in STORY_WEIGHTS.items())
 
 
 def _phrases(question: Question, words: list[str], sets: list[set[int]], holding) -> tuple[list[str], list[set[int]]]:
