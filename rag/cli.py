@@ -382,8 +382,12 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
           build_from: Annotated[Optional[list[Path]], typer.Option("--build-from", help="Build the index from these if it does not exist.")] = None,
           auth: Annotated[Optional[str], typer.Option("--auth", help="Require a login as this user; the password is read from the environment variable RAG_PASSWORD.")] = None,
           public_read_only: Annotated[bool, typer.Option("--public-read-only", help="Serve on a non-local address without a login, asking only (no uploads).")] = False,
-          users: Annotated[Optional[Path], typer.Option("--users", help="Accounts file (rag user add): every visitor logs in; viewers ask, editors also change their archives.")] = None) -> None:
+          users: Annotated[Optional[Path], typer.Option("--users", help="Accounts file (rag user add): every visitor logs in; viewers ask, editors also change their archives.")] = None,
+          config: ConfigOpt = None) -> None:
     """Open the chat page on HOST:PORT (loads the index once).
+
+    --config FILE sets query-time settings for the page (``today`` for an old archive,
+    ``answer_threshold``, ``list_items`` …), as ``rag ask --config`` does.
 
     A page bound to another address than this machine's loopback must have a login
     (--users FILE, or --auth USER with the password in RAG_PASSWORD) or be --public-read-only.
@@ -398,12 +402,13 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
         if not accounts.accounts:
             _fail(f"{users} has no accounts; add one with `rag user add NAME --users {users}`")
     login = accounts.check if accounts else _login(host, auth, public_read_only)
+    settings = _run(lambda: _config(config)) if config else None
     single = _single(index)
     if single is None:  # several archives: each must exist
         from rag.remote import announce_all
         from ui.app import launch
 
-        lib = _run(lambda: rag.Library.open(index))
+        lib = _run(lambda: rag.Library.open(index, config=settings))
         folders = {name: lib[name].folder for name in lib.names}
         launch(lib, host=host, port=port, auth=login, read_only=public_read_only, users=accounts,
                on_ready=lambda url: announce_all(folders, url))
@@ -415,12 +420,12 @@ def serve(index: IndexesOpt = [Path(DEFAULT_INDEX)],  # noqa: B006
         typer.echo(f"building the index at {index} from {', '.join(map(str, build_from))} …")
         bars = _Bars()
         try:
-            idx = _run(lambda: rag.build_index(build_from, index, progress=bars))
+            idx = _run(lambda: rag.build_index(build_from, index, config=settings, progress=bars))
         finally:
             bars.close()
         _report(idx.last_report, False)
     else:
-        idx = _run(lambda: rag.open_index(index))
+        idx = _run(lambda: rag.open_index(index, config=settings))
     from rag.remote import announce
     from ui.app import launch
 

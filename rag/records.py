@@ -241,7 +241,9 @@ class Answer:
     ``kind`` says what the answer is: ``"sentence"`` (one quote, ``text`` and ``citations``), or
     ``"list"`` / ``"count"`` / ``"timeline"`` (``rag.answer.many``): then ``items`` holds one citation per
     story (reposts once), best first or in date order, ``total`` how many stories match (the count a
-    count question asks for) and ``counted`` what was counted, in words a reader can check.
+    count question asks for) and ``counted`` what was counted, in words a reader can check (English, for
+    the CLI and logs); ``words`` and ``published`` are the same in parts (the words every story holds, the
+    publication range applied, "" for an open end), which the page writes in its own language.
     ``alternatives`` holds other stories' answers when reports of different days disagree (latest first,
     this answer among them); ``text`` stays the best answer's, the latest report's for 最新/目前/截至 and
     the earliest's for 最初/首次.
@@ -265,6 +267,8 @@ class Answer:
     items: tuple[Citation, ...] = ()
     total: int = 0
     counted: str = ""
+    words: tuple[str, ...] = ()
+    published: tuple[str, str] = ("", "")
     dates: DateRange | None = None
     alternatives: tuple[Alternative, ...] = ()
     archive: str | None = None  # the archive that answered, when a rag.Library was asked

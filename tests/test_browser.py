@@ -413,3 +413,70 @@ def test_a_viewer_sees_no_upload_box_and_a_direct_upload_request_is_refused(shar
     assert len(rag.open_index(root / "indexes" / "county")) == 1
     refused = audit.entries(root / "indexes" / "county")[0]
     assert (refused.who, refused.action, refused.files) == ("bo", "refused", ("sneaked.txt",))
+
+
+@pytest.fixture(scope="module")
+def dated_page(tmp_path_factory):
+    """The page over tests/dated_archive.py, read against its own today (``rag serve --config``)."""
+    _ensure_chromium()
+    pytest.importorskip("playwright")
+    from dated_archive import TODAY, write
+
+    root = tmp_path_factory.mktemp("dated-page")
+    write(root / "dated")
+    (root / "settings.json").write_text(json.dumps({"today": TODAY}), encoding="utf-8")
+    port = _free_port()
+    proc = _serve(root, port, ["--index", str(root / "idx"), "--build-from", str(root / "dated"),
+                               "--config", str(root / "settings.json")])
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+# Each kind of answer: the question, the part that makes it that kind, and what the answer must say
+# (in simplified script; the traditional page's text is folded back before it is compared).
+KINDS = [
+    ("when", "市检察院党组会议是哪天召开的？", ".rag-short", ["27日", "2023-07-27", "2023-07-30"]),
+    ("differ", "杜苏芮残余环流造成多少人死亡？", ".rag-alternatives li", ["20", "33", "2023-08-04", "2023-08-02"]),
+    ("list", "上个月关于台风的报道有哪些？", ".rag-list .rag-chip", ["共找到", "2023-07-01", "2023-07-31"]),
+    ("count", "8月关于台风的报道有几篇？", ".rag-count", ["共 3 篇", "统计口径：发布于 2023-08-01 至 2023-08-31"]),
+    ("timeline", "杜苏芮台风的经过是怎样的？", ".rag-timeline .rag-event", ["事件日期", "按时间顺序"]),
+]
+
+
+@pytest.mark.parametrize(("locale", "width"), [("zh-CN", 1280), ("zh-TW", 390)])
+def test_every_kind_of_answer_renders_in_both_scripts_and_on_a_phone(dated_page, locale, width):
+    """A when-question's day, reports that differ, a list, a count and a timeline, each as its own
+    block with its cards, in the page's script, and nothing wider than a 390 px phone screen."""
+    import opencc
+    from playwright.sync_api import sync_playwright
+
+    to_simplified = opencc.OpenCC("t2s").convert
+    to_page = opencc.OpenCC("s2t").convert if locale == "zh-TW" else (lambda s: s)
+    with sync_playwright() as p:
+        browser, page = _open(p, dated_page, locale)
+        page.set_viewport_size({"width": width, "height": 900})
+        for n, (kind, question, part, says) in enumerate(KINDS, 1):
+            _ask(page, to_page(question), cards=n)  # every answer has at least one card
+            page.wait_for_function(f"() => document.querySelectorAll('.rag-answer').length >= {n}",
+                                   timeout=180_000)
+            answer = page.locator(".rag-answer").nth(n - 1)
+            whole = answer.inner_text()
+            # querySelector matches against the whole document, so the answer itself may be the ancestor
+            assert answer.evaluate("(el, sel) => el.matches(sel) || el.querySelector(sel) !== null", part), \
+                f"{kind}: no {part} in {whole[:300]}"
+            text = to_simplified(whole)
+            for word in says:
+                assert word in text, f"{kind} ({locale}): {word!r} not in {text[:300]!r}"
+            assert answer.locator(".rag-card").count() >= 1
+            assert "articles" not in whole and "published" not in whole, f"{kind}: English on a Chinese page"
+            box = answer.bounding_box()
+            assert box is not None and box["width"] <= width, f"{kind}: {box} wider than {width}"
+        if locale == "zh-TW":  # the page's own labels are in traditional script too
+            assert "簡短回答" in page.locator("#chat").inner_text()
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"the page scrolls sideways: {scroll} px on a {width} px screen"
+        if width < 500:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "kinds-narrow.png"), full_page=True)
+        browser.close()

@@ -127,6 +127,31 @@ def test_count_answer_says_what_it_counted():
     assert "共 1 篇" in html and "台风&lt;b&gt;" in html and "2023-07-01" in html
 
 
+def test_count_basis_is_written_in_the_pages_language():
+    a = Answer(question="8月关于台风的报道有几篇？", found=True, text="1 story", citations=(_citation(),), kind="count",
+               items=(_citation(),), total=1, counted="articles published 2023-08-01 to 2023-08-31 whose title or "
+               "text holds 台风 + 登陆", words=("台风", "登陆<b>"), published=("2023-08-01", "2023-08-31"))
+    zh = render_answer(a)
+    assert "发布于 2023-08-01 至 2023-08-31、标题或正文含“台风”和“登陆&lt;b&gt;”的报道" in zh
+    assert "articles published" not in zh  # no English on a Chinese page
+    tw = render_answer(a, lang="zh-TW")
+    assert "發布於 2023-08-01 至 2023-08-31" in tw and "“台风”和“登陆&lt;b&gt;”" in tw  # the words as asked
+    assert "articles published 2023-08-01 to 2023-08-31 whose title or text holds 台风 + 登陆" in render_answer(a, lang="en")
+    none = Answer(question="去年关于台风的报道", found=False, text="", kind="list", reason="no_match",
+                  message="No article published from 2022-01-01 holds 台风", words=("台风",), published=("2022-01-01", ""))
+    assert "档案中没有发布于 2022-01-01 当天及以后、标题或正文含“台风”的报道" in render_answer(none)
+    vague = Answer(question="有哪些报道？", found=False, text="", kind="list", reason="not_answered",
+                   message="Say what the reports should be about (for example 关于巡视的报道有哪些).")
+    assert "请说明要找哪方面的报道" in render_answer(vague) and "Say what" not in render_answer(vague)
+
+
+def test_traditional_page_says_fa_bu_for_published():
+    from ui.i18n import t
+
+    assert "發布" in t("dates_chip", "zh-TW", range="x", words="8月", today="2023-08-20")
+    assert "釋出" not in t("alternatives", "zh-TW")
+
+
 def test_timeline_items_show_the_event_day():
     import dataclasses
 

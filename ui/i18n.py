@@ -105,6 +105,17 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "In date order ({total} stories, {shown} shown):"),
     "many_more": ("另有 {more} 篇未列出。", "{more} more not shown."),
     "many_none": ("档案中没有找到相关报道：{message}", "No report found: {message}"),
+    "many_none_words": ("档案中没有{range}标题或正文含{words}的报道：请放宽日期或换个说法。",
+                        "No article{range} holds {words}: widen the dates or change the words."),
+    "many_no_subject": ("请说明要找哪方面的报道（例如：关于巡视的报道有哪些？）。",
+                        "Say what the reports should be about (for example 关于巡视的报道有哪些?)."),
+    "counted": ("{range}标题或正文含{words}的报道（繁简字形都算，同一报道的转载只计一次）",
+                "articles{range} whose title or text holds {words} (in either script; reposts of one story once)"),
+    "counted_range": ("发布于 {start} 至 {end}、", " published {start} to {end}"),
+    "counted_from": ("发布于 {start} 当天及以后、", " published from {start}"),
+    "counted_to": ("发布于 {end} 当天及以前、", " published up to {end}"),
+    "counted_words": ("“{words}”", "{words}"),
+    "counted_and": ("”和“", " + "),
     "alternatives": ("各报道说法不一（按发布日期，最新在前）：", "Reports differ (by publication day, latest first):"),
     "event_date": ("事件日期 {value}（{how}）", "event {value} ({how})"),
     "whole_article": ("全文", "whole article"),
@@ -150,6 +161,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 _GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "ja", "ko", "lt", "nb",
                    "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz")
 _TRADITIONAL = ("zh-tw", "zh-hk", "zh-mo", "zh-hant")
+# s2twp's Taiwan phrases that do not fit a news page: 发布 is 發布 there too (釋出 is a software release).
+_TW_WORDS = {"釋出": "發布"}
 
 
 @lru_cache(maxsize=1)
@@ -157,9 +170,16 @@ def _table() -> dict[str, dict[str, str]]:
     import opencc
 
     s2t = opencc.OpenCC("s2twp")
+
+    def traditional(zh: str) -> str:
+        text = s2t.convert(zh)
+        for phrase, word in _TW_WORDS.items():
+            text = text.replace(phrase, word)
+        return text
+
     return {
         "zh-CN": {k: zh for k, (zh, _) in STRINGS.items()},
-        "zh-TW": {k: s2t.convert(zh) for k, (zh, _) in STRINGS.items()},
+        "zh-TW": {k: traditional(zh) for k, (zh, _) in STRINGS.items()},
         "en": {k: en for k, (_, en) in STRINGS.items()},
     }
 

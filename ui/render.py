@@ -175,13 +175,33 @@ def _item(n: int, c: Citation, lang: str, timeline: bool) -> str:
     return card
 
 
+def _counted(answer: Answer, lang: str) -> dict[str, str]:
+    """What a list or count counted, in the page's language: the publication range and the words."""
+    start, end = answer.published
+    if start and end:
+        where = t("counted_range", lang, start=start, end=end)
+    elif start or end:
+        where = t("counted_from" if start else "counted_to", lang, start=start, end=end)
+    else:
+        where = ""
+    words = t("counted_words", lang, words=t("counted_and", lang).join(answer.words))
+    return {"range": where, "words": words}
+
+
 def render_many(answer: Answer, lang: str = "zh-CN") -> str:
     """A list, count or timeline answer: what was found or counted, then one card per story."""
     chip = render_dates(answer, lang)
     if not answer.found:
-        return f'<div class="rag-notfound">{escape(t("many_none", lang, message=answer.message))}</div>{chip}'
+        if answer.words:
+            why = t("many_none_words", lang, **_counted(answer, lang))
+        elif answer.reason == "not_answered":
+            why = t("many_no_subject", lang)
+        else:
+            why = t("many_none", lang, message=answer.message)
+        return f'<div class="rag-notfound">{escape(why)}</div>{chip}'
     shown = len(answer.items)
-    head = t(f"many_{answer.kind}", lang, total=answer.total, shown=shown, counted=answer.counted)
+    counted = t("counted", lang, **_counted(answer, lang)) if answer.words else answer.counted
+    head = t(f"many_{answer.kind}", lang, total=answer.total, shown=shown, counted=counted)
     more = (f'<div class="rag-meta">{escape(t("many_more", lang, more=answer.total - shown))}</div>'
             if answer.total > shown else "")
     cards = "".join(_item(i, c, lang, answer.kind == "timeline") for i, c in enumerate(answer.items, 1))

@@ -11,7 +11,7 @@ from rag.answer.candidate import Candidate
 from rag.answer.producers import articles
 from rag.answer.question import Question
 from rag.answer.scorer import Scorer
-from rag.records import Answer, Citation, DateRange
+from rag.records import Answer, Citation
 from rag.retrieve import Retriever
 
 __all__ = ["answer_many"]
@@ -31,17 +31,19 @@ def answer_many(question: Question, stories: articles.Stories, *, scorer: Scorer
     if timeline:
         items.sort(key=lambda c: ((c.event_date or c.date or "9999")[:10], (c.date or "")[:10], c.path))
         items = items[:limit]
-    where = _range_words(dates, date_from, date_to)
+    published = (dates.start or "", dates.end or "") if dates is not None else (date_from or "", date_to or "")
+    where = _range_words(*published)
     counted = (f"articles{where} whose title or text holds " + " + ".join(stories.words) +
                " (in either script; reposts of one story counted once)")
     total = len(stories)
+    basis = {"counted": counted, "words": tuple(stories.words), "published": published, "dates": dates}
     if not total:
-        return Answer(question=question.asked, found=False, text="", kind=kind, dates=dates, counted=counted,
-                      reason="no_match", total=0, message=f"No article{where} holds " + " + ".join(stories.words)
-                      + "; widen the dates or change the words.")
+        return Answer(question=question.asked, found=False, text="", kind=kind, reason="no_match", total=0,
+                      message=f"No article{where} holds " + " + ".join(stories.words)
+                      + "; widen the dates or change the words.", **basis)
     text = f"{total} stor{'y' if total == 1 else 'ies'}: {counted}"
     return Answer(question=question.asked, found=True, text=text, citations=tuple(items[:1]), kind=kind,
-                  items=tuple(items), total=total, counted=counted, dates=dates, confidence=1.0)
+                  items=tuple(items), total=total, confidence=1.0, **basis)
 
 
 def _item(c: Candidate, score: float, retriever: Retriever) -> Citation:
@@ -53,8 +55,7 @@ def _item(c: Candidate, score: float, retriever: Retriever) -> Citation:
                     also_published=retriever.also_published(c.doc_id), site=doc.site)
 
 
-def _range_words(dates: DateRange | None, date_from: str | None, date_to: str | None) -> str:
-    a, b = (dates.start, dates.end) if dates is not None else (date_from, date_to)
+def _range_words(a: str, b: str) -> str:
     if a and b:
         return f" published {a} to {b}"
     if a:
