@@ -87,3 +87,40 @@ def test_a_when_answer_without_a_date_gets_the_date_of_its_quote():
     assert [c.short.text for c in got] == ["14日"] and got[0].short.by == "typed"
     assert typed.candidates(q, reader_said("14日", "2023-08-15"), 0, len(text)) == []  # the reader gave a date
     assert typed.candidates(q, reader_said("自华出发邮轮月底", None), 0, len(text)) == []  # undated: left alone
+
+
+def _literals(tree):
+    """Numbers in ``tree`` that could tune behaviour: not 0, 1, -1 or 2, not a ``round`` digit count, an
+    index, a slice bound (ISO dates are cut at 10) or a cache size."""
+    import ast
+
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "round":
+            skip.update(id(a) for a in node.args[1:])
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            skip.add(id(node.slice))  # an index into a tuple
+        elif isinstance(node, ast.Slice):
+            skip.update(id(x) for x in (node.lower, node.upper, node.step) if x is not None)
+        elif isinstance(node, ast.keyword) and node.arg == "maxsize":
+            skip.add(id(node.value))
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and type(node.value) in (int, float)
+            and node.value not in (0, 1, -1, 2) and id(node) not in skip]
+
+
+def test_answer_stage_has_no_inline_tuning_numbers_and_no_long_functions():
+    """Every tuning number is named in rag/answer/tuning.py; no function under rag/answer/ passes 60 lines."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "rag" / "answer"
+    found, long = [], []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if path.name != "tuning.py":
+            found += [f"{path.name}:{n.lineno} {n.value}" for n in _literals(tree)]
+        long += [f"{path.name}:{n.name} ({n.end_lineno - n.lineno + 1} lines)" for n in ast.walk(tree)
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
+    assert not found, f"name these in rag/answer/tuning.py: {found}"
+    assert not long, f"split these along the pipeline: {long}"

@@ -31,7 +31,7 @@ from rag.answer.passages import read_passages
 from rag.answer.question import Question, read_question
 from rag.answer.quote import extend, pair_with_rival, stand_alone
 from rag.answer.scorer import Scorer, evidence
-from rag.answer.tuning import REPEAT_SPANS, SENTENCE_PASSAGES
+from rag.answer.tuning import RELATED_PASSAGES, REPEAT_SPANS, SENTENCE_PASSAGES
 from rag.config import Config
 from rag.confidence import blend
 from rag.reader import Reader
@@ -45,7 +45,7 @@ __all__ = ["Candidate", "Question", "Scorer", "answer_question", "read_question"
 def answer_question(question: Question | str, *, retriever: Retriever, scored: Sequence[Scored],
                     query_vector: np.ndarray, scorer: Scorer, threshold: float, history_terms: Sequence[str] = (),
                     sentence_dense: bool = False, pair_gap: float = Config.pair_gap,
-                    pair_chars: int = Config.pair_chars, related_k: int = 3, reader: Reader | None = None,
+                    pair_chars: int = Config.pair_chars, related_k: int = RELATED_PASSAGES, reader: Reader | None = None,
                     reader_passages: int = Config.reader_passages, avoid: Sequence[tuple[int, int, int]] = (),
                     repeat: Sequence[tuple[int, int, int]] = (), bf16: bool = False,
                     sentence_int8: bool = False) -> Answer:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer.tuning import TIMELINE_SUBJECT_WORDS
 from rag.records import DateRange
 from rag.text import fold, load_jieba, simplified_aligned, strip_question_words
 
@@ -111,7 +112,7 @@ def timeline_subject(question: str, cited: str, documents) -> str:
         if w in words and w in text and not w.isdigit() and w not in {x for _, _, x in ranked}:
             if flag in _NAME_TAGS or flag.startswith("n"):
                 ranked.append((0 if flag in _NAME_TAGS else 1, len(ranked), w))
-    held = sorted((kind, len(documents.containing(w)), w) for kind, _, w in ranked[:5])
+    held = sorted((kind, len(documents.containing(w)), w) for kind, _, w in ranked[:TIMELINE_SUBJECT_WORDS])
     held = [(kind, n, w) for kind, n, w in held if n >= 2]
     if not held:
         return ""

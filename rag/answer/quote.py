@@ -33,7 +33,7 @@ _REFERS_BACK = re.compile(r"[它他她其该此这]|[^，。]{0,6}[它他她其�
 _OPENS_ON_EARLIER = re.compile(
     r"^(?:因此|所以|因而|于是|但|然而|不过|而|此外|另外|同时|其后|此后|之后|随后|后来|其中|对此|为此|由此|故|则|并|且|又"
     r"|亦|也|还|这|那|该|此|其|他|她|它|上述|前者|后者|两者|二者|赛后|事后|会后|战后|当时|同年|次年|翌年|当天|最终|结果|即)")
-_OPENING_CHARS = 4  # the longest opening word above
+_OPENING_CHARS = max(len(w) for w in _OPENS_ON_EARLIER.pattern[4:-1].split("|"))  # the longest opening word
 
 
 def _introduces(quote: str) -> bool:

@@ -26,7 +26,8 @@ import numpy as np
 from rag.answer.candidate import Candidate
 from rag.answer.coverage import coverage, sentence_says
 from rag.answer.question import Question
-from rag.answer.tuning import REPEAT_READER, REPEAT_RULES, STORY_WEIGHTS, TIMELINE_POOL
+from rag.answer.tuning import NO_MARGIN, REPEAT_READER, REPEAT_RULES, STORY_WEIGHTS, TIMELINE_POOL
+from rag.config import Config
 from rag.confidence import ConfidenceModel, blend, squash_margin
 from rag.retrieve import Retriever, passage_text
 from rag.span_choice import FEATURES, SpanChoice
@@ -43,7 +44,7 @@ class Scorer:
     choice: SpanChoice
     min_margin: float
     confidence: ConfidenceModel | None = None
-    reader_weight: float = 0.2
+    reader_weight: float = Config.reader_weight
 
     def span_score(self, c: Candidate, repeat: Sequence[tuple[int, int, int]] = ()) -> float:
         score = self.choice.score([c.features[f] for f in FEATURES])
@@ -115,5 +116,5 @@ def evidence(question: Question, retriever: Retriever, best: Candidate, cosine: 
     weighted = sum(1 for t in set(q_all) if idf.get(t, 0.0) > 0)
     return (coverage(q_all, passage_text(p.doc, p.chunk), idf), said, window,
             coverage(q_all, "", idf, p.title_terms), float(cosine), sentence_cos, float(p.scored.score),
-            squash_margin(margin) if margin is not None else 0.5, float(margin is not None),
+            squash_margin(margin) if margin is not None else NO_MARGIN, float(margin is not None),
             math.log1p(weighted))

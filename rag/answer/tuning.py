@@ -19,6 +19,9 @@ SENTENCE_WEIGHTS = {"lexical": 0.45, "cosine": 0.35, "retrieval": 0.20}
 SENTENCE_WHOLE_SHARE = 0.5  # lexical = this share of the whole-sentence coverage + the rest of the window's
 KIND_FITS_BONUS = 0.1  # a when/how-many/who/where question's sentence holds a date/number/name/place
 
+# What a "not in the archive" answer offers instead
+RELATED_PASSAGES = 3  # passages listed as related
+
 # The reader producer
 ONE_CLAUSE_KINDS = ("who", "when", "number")  # read within one clause (docs/experiments.md, "One clause")
 CLAUSE_SLACK = 1.0  # logits: a span past the comma stays when the reader is this much surer of it
@@ -27,6 +30,7 @@ SPANS_PER_WINDOW = 3  # spans the reader proposes in each window; the fit collec
 # The scorer: how a follow-up repeats itself
 REPEAT_READER = 2.0  # logits: a follow-up's span inside the previous quote must beat others by this much
 REPEAT_RULES = 0.08  # the same on the sentence producer's score (0..1)
+NO_MARGIN = 0.5  # the squashed reader margin of an answer the reader did not read: neither for nor against
 REPEAT_SPANS = 3  # a follow-up reads this many spans a window (the best may repeat the previous quote)
 
 # The quote
@@ -40,3 +44,4 @@ PAIR_RIVALS = 2  # the rules' quote pairs with one of the next this-many sentenc
 PHRASE_SHARE = 0.8  # two neighbouring subject words are one phrase when this share of the documents holding both join them
 STORY_WEIGHTS = {"held": 1.0, "in_title": 1.5}  # a story's score: log-counts of the subject words + each word in its title
 TIMELINE_POOL = 3  # a timeline orders the this-many x Config.list_items most relevant stories by date
+TIMELINE_SUBJECT_WORDS = 5  # a card's timeline action names its story by the best of the question's first this-many nouns
