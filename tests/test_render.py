@@ -1,3 +1,5 @@
+import pytest
+
 from rag.records import Answer, Citation, Hit, ShortAnswer
 from ui.render import highlight, render_answer, render_citation
 
@@ -190,3 +192,24 @@ def test_a_cards_timeline_action_carries_its_question_escaped():
     html = render_citation(1, _citation(), timeline='台风"x"<b>的经过')
     assert 'class="rag-timeline"' in html and 'title="台风&quot;x&quot;&lt;b&gt;的经过"' in html
     assert "rag-timeline" not in render_citation(1, _citation())
+
+
+@pytest.mark.slow
+def test_examples_fit_the_archive(seed_index, tmp_path):
+    """The seed questions on the sample archive; an archive they do not fit gets questions about its own
+    subjects, named by the titles of several of its stories."""
+    import rag
+    from rag.library import Library
+    from ui.examples import SEED_EXAMPLES, examples_for
+
+    assert examples_for(Library({"seeds": seed_index})) == SEED_EXAMPLES
+    src = tmp_path / "storms"
+    src.mkdir()
+    for i, (title, body) in enumerate([("台风杜苏芮登陆福建", "台风杜苏芮28日上午在福建晋江沿海登陆。"),
+                                       ("台风杜苏芮残余环流影响华北", "受台风杜苏芮残余环流影响，华北出现强降雨。"),
+                                       ("北京暴雨致道路积水", "北京遭遇特大暴雨，多条道路积水。")]):
+        (src / f"{i}.txt").write_text(f"{title}\n发布时间：2023-07-2{i}\n{body}\n", encoding="utf-8")
+    storms = rag.build_index(src, tmp_path / "idx")
+    offered = examples_for(Library({"storms": storms}))
+    assert "关于台风的报道有哪些？" in offered or "关于杜苏芮的报道有哪些？" in offered
+    assert not set(offered) & set(SEED_EXAMPLES[:4])  # no question about 巡视 on an archive of storms

@@ -22,6 +22,7 @@ import rag
 from rag import audit
 from rag.library import ALL, Library, name_for
 from rag.users import Users
+from ui.examples import examples_for
 from ui.i18n import gradio_i18n, lang_of, t
 from ui.render import render_answer
 from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_uploads
@@ -29,8 +30,6 @@ from ui.uploads import MAX_UPLOAD_BYTES, MAX_ZIP_MEMBERS, UPLOAD_SUFFIXES, save_
 __all__ = ["make_app", "launch", "UPLOAD_SUFFIXES", "MAX_UPLOAD_BYTES", "MAX_ZIP_MEMBERS", "save_uploads",
            "PAGE_SIZE"]
 
-EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由谁牵头？", "中央第七督导组组长是谁？", "檢察信訪工作是什麼的重要體現？",
-            "关于巡视的报道有哪些？"]
 PAGE_SIZE = 15
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -125,6 +124,7 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
     several = len(lib) > 1
     first = lib.names[0]
     index = lib[first]
+    examples = examples_for(lib)
     upload_root = upload_dir or Path(os.environ.get("RAG_UPLOAD_DIR", index.folder.parent / "uploads"))
     feedback_file = feedback_file or Path(os.environ.get("RAG_FEEDBACK_FILE",
                                                          index.folder.parent / "feedback.jsonl"))
@@ -364,7 +364,7 @@ def make_app(index: rag.Index | Library, *, upload_dir: Path | None = None, read
                                       feedback_options=("Dislike",))
                     box = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, elem_id="question", lines=1,
                                      max_lines=3, autofocus=True)
-                    gr.Examples(EXAMPLES, inputs=box, label=i18n("examples"))
+                    gr.Examples(examples, inputs=box, label=i18n("examples"))
                     with gr.Row():
                         send = gr.Button(i18n("send"), size="sm", variant="primary", elem_id="send")
                         clear = gr.Button(i18n("new_conversation"), size="sm", elem_id="new-conversation")
