@@ -19,6 +19,7 @@ SEED_EXAMPLES = ["巡视工作的根本任务是什么？", "系统内巡视由�
                  "关于巡视的报道有哪些？"]
 SHOWN = 5  # questions offered
 SUBJECTS = 3  # subjects the archive's own questions are about
+TITLES = 5000  # titles read for them (the last added of each archive): a second or two of jieba at most
 # Title words that name no subject (what every report's title may say).
 _GENERIC = frozenset("报道 新闻 记者 消息 通知 公告 工作 会议 情况 活动 问题 全国 全省 全市 我国 中国 国家 今年 去年 日前 近日 "
                      "发布 举行 召开 开展 推进 加强 进一步 图片 视频 直播 专题 系列 记者 通讯员".split())
@@ -44,7 +45,7 @@ def subjects(lib: Library, n: int = SUBJECTS) -> list[str]:
     posseg = load_jieba().posseg
     counts: Counter[str] = Counter()
     for name in lib.names:
-        for doc in lib[name].documents:
+        for doc in lib[name].documents[-TITLES:]:
             title = fold(doc.title or "")
             counts.update({w for w, flag in posseg.cut(title)
                            if len(w) >= 2 and flag.startswith(("n", "eng")) and w not in _GENERIC and not w.isdigit()})
