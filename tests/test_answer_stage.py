@@ -64,6 +64,18 @@ def test_the_question_record_holds_what_the_stage_reads():
         q.text = "changed"  # frozen
 
 
+def test_a_taiwan_word_in_a_list_question_finds_both_forms():
+    """電動腳踏車 (Taiwan) is 电动自行车 on the mainland: a count asked in Taiwan's words finds the mainland
+    reports, and the search keeps the Taiwan form for an archive written in it."""
+    from rag.answer import read_question
+    from rag.answer.frame import variants
+
+    q = read_question("上個月關於電動腳踏車的報導有幾篇？", today="2023-08-20")
+    assert q.frame.kind == "count" and "自行车" in q.subject and q.date_filter.start == "2023-07-01"
+    assert {"自行车", "自行車", "腳踏車"} <= set(variants("自行车"))
+    assert read_question("上个月关于电动自行车的报道有几篇？", today="2023-08-20").subject == q.subject
+
+
 def test_a_when_answer_without_a_date_gets_the_date_of_its_quote():
     from types import MappingProxyType
 

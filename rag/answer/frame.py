@@ -69,8 +69,13 @@ def frame_of(question: str, dates: DateRange | None = None, *, simplified: bool 
     return None
 
 
-def subject_words(question: str, dates: DateRange | None = None, *, simplified: bool = False) -> list[str]:
+def subject_words(question: str, dates: DateRange | None = None, *, simplified: bool = False,
+                  taiwan: bool = False) -> list[str]:
     """The words a gathered article must hold: the question without its date and frame words.
+
+    ``simplified``: ``question`` is already in simplified characters; ``taiwan``: it is the question as
+    typed in traditional script, whose Taiwan words are read as the mainland ones (電動腳踏車 -> 电动自行车,
+    人工智慧 -> 人工智能; ``variants`` gives the articles' search both forms back).
 
     >>> from rag.dates import read_dates
     >>> q = "去年8月关于巡视的报道有哪些？"
@@ -79,13 +84,17 @@ def subject_words(question: str, dates: DateRange | None = None, *, simplified: 
     >>> q = "最高检今年发布了几批典型案例？"
     >>> subject_words(q, read_dates(q, "2024-03-01"))
     ['最高检', '典型', '案例']
+    >>> subject_words("關於電動腳踏車的報導有幾篇？", taiwan=True)
+    ['电动', '自行车']
     """
-    q = question if simplified else simplified_aligned(question)
+    q = question
     if dates is not None:
         s, e = dates.span
         q = q[:s] + " " + q[e:]
-    if fold(q) != q.lower():  # traditional: Taiwan words too (人工智慧 -> 人工智能, 腳踏車 -> 自行车)
+    if taiwan:
         q = _converter("tw2sp").convert(q)
+    elif not simplified:
+        q = simplified_aligned(q)
     q = _FRAME_WORDS.sub(" ", fold(q))
     words: list[str] = []
     for piece in q.split():
@@ -135,9 +144,10 @@ def _converter(name: str):
 
 
 def variants(word: str) -> tuple[str, ...]:
-    """The word as written in simplified and in traditional (Taiwan, Hong Kong) characters."""
+    """The word as written in simplified and in traditional (Taiwan, Hong Kong) characters, and in
+    Taiwan's own words (自行车 -> 腳踏車, 软件 -> 軟體)."""
     out = [word]
-    for name in ("s2t", "s2tw", "s2hk"):
+    for name in ("s2t", "s2tw", "s2hk", "s2twp"):
         v = _converter(name).convert(word)
         if v not in out:
             out.append(v)

@@ -97,7 +97,9 @@ class Question:
     def subject(self) -> tuple[str, ...]:
         """The words the articles a list, count or timeline gathers must hold (``rag.answer.frame.subject_words``:
         the question as typed without its date and frame words)."""
-        return tuple(subject_words(self.asked_simplified or simplified_aligned(self.asked), self.dates, simplified=True))
+        if self.traditional:  # its Taiwan words read as the mainland ones (腳踏車 -> 自行车)
+            return tuple(subject_words(self.asked or self.text, self.dates, taiwan=True))
+        return tuple(subject_words(self.asked_simplified or self.asked or self.text, self.dates, simplified=True))
 
     @cached_property
     def topic_terms(self) -> tuple[str, ...]:
