@@ -102,7 +102,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         # Threshold 0: every question gets its best sentence and a confidence; the
         # trade-off below shows what each threshold would have done.
         index = rag.open_index(root / "idx", config=built.config.replace(answer_threshold=0.0, **(overrides or {})))
-        contains, lengths, em, f1, conf_ok, conf_no, times = [], [], [], [], [], [], []
+        contains, lengths, em, f1, conf_ok, conf_no, times, still = [], [], [], [], [], [], [], []
         groups: dict[str, list[float]] = {}
         rows = []
         for q, cid, golds in questions:
@@ -121,12 +121,15 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
                 groups.setdefault(key, []).append(f1[-1])
             no = index.ask(q, exclude=[paths[cid]])
             conf_no.append(no.confidence)
+            # the archive may still say it elsewhere (another paragraph of the same article): told apart below
+            still.append(any(_norm(g) and _norm(g) in _norm(no.text) for g in golds))
             rows.append({"question": q, "kind": question_kind(q) or "other", "by": by, "short": short,
                          "answer": a.text, "golds": golds, "em": em[-1], "f1": f1[-1], "contains": contains[-1],
                          "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1],
                          "parts": [a.rules_confidence, a.reader_margin],
                          "parts_unanswerable": [no.rules_confidence, no.reader_margin],
-                         "evidence": list(a.evidence), "evidence_unanswerable": list(no.evidence)})
+                         "evidence": list(a.evidence), "evidence_unanswerable": list(no.evidence),
+                         "answer_unanswerable": no.text, "unanswerable_quote_holds_gold": still[-1]})
     curve = tradeoff(conf_ok, conf_no)
     usable = [p for p in curve if p["answered"] >= 0.95]
     chosen = max(usable, key=lambda p: p["threshold"]) if usable else curve[0]
@@ -146,6 +149,10 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
         "false_answers_at_that_threshold": chosen["false_answers"],
         "answered_at_that_threshold": chosen["answered"],
         "default_threshold": default,
+        # of the questions asked without their article and answered at the default threshold, the share whose
+        # quote still holds a gold answer (from another document, such as a sibling paragraph)
+        "false_answers_holding_gold": (sum(c >= default["threshold"] and h for c, h in zip(conf_no, still))
+                                       / max(1, sum(c >= default["threshold"] for c in conf_no))),
         "tradeoff": curve,
         "rows": rows,
         "f1_by": {k: {"questions": len(v), "share": len(v) / n, "f1": sum(v) / len(v)} for k, v in sorted(groups.items())},
@@ -192,7 +199,8 @@ def main() -> None:
               f"{r['false_answers_at_that_threshold']:.3f}")
         d = r["default_threshold"]
         print(f"  at the default threshold {d['threshold']:.2f}    answered {d['answered']:.3f}, false answers on "
-              f"unanswerable {d['false_answers']:.3f}")
+              f"unanswerable {d['false_answers']:.3f} (of which {r['false_answers_holding_gold']:.3f} quote a "
+              "sentence that holds a gold answer, from another document)")
         for key, g in r["f1_by"].items():
             print(f"  F1 {key:<22} {g['f1']:.3f} on {g['questions']} questions ({g['share']:.0%})")
         print("  threshold  answered  false-answers")

@@ -14,7 +14,7 @@ the w with the fewest false answers (worst file) wins. Figures are then printed 
 the held-out half (odd-numbered) and the whole file. Dumps of a file's two halves (``--part dev``
 and ``--part test``) are merged back into file order.
 
-Usage: python bench/calibrate.py DUMP.json [DUMP.json ...] [--confidence learned|blend] [--model PATH]
+Usage: python bench/calibrate.py DUMP.json [DUMP.json ...] [--confidence learned|blend] [--model PATH] [--answered 0.97]
 """
 
 from __future__ import annotations
@@ -65,13 +65,17 @@ def load(paths: list[str]) -> dict[str, list[dict]]:
 def summary(rows: list[dict], w: float, t: float) -> str:
     n = len(rows)
     ok, false = rates(rows, w, t)
+    wrong = ""
+    if rows and "unanswerable_quote_holds_gold" in rows[0]:  # dumps from 2026-12-08 on
+        held = sum(_conf(r, w, True) >= t and r["unanswerable_quote_holds_gold"] for r in rows) / n
+        wrong = f" (quote holding no gold answer {false - held:.3f})"
     by = defaultdict(list)
     for r in rows:
         by[r["by"]].append(r["f1"])
     comp = ", ".join(f"{k} {len(v) / n:.0%} F1 {sum(v) / len(v):.3f}" for k, v in sorted(by.items()))
     return (f"{n} q: contains gold {sum(r['contains'] for r in rows) / n:.3f}, median "
             f"{statistics.median(len(r['answer']) for r in rows):.0f} chars, EM {sum(r['em'] for r in rows) / n:.3f}, "
-            f"F1 {sum(r['f1'] for r in rows) / n:.3f}, answered {ok:.3f}, false answers {false:.3f} [{comp}]")
+            f"F1 {sum(r['f1'] for r in rows) / n:.3f}, answered {ok:.3f}, false answers {false:.3f}{wrong} [{comp}]")
 
 
 def main() -> None:
@@ -80,6 +84,8 @@ def main() -> None:
     ap.add_argument("dumps", nargs="+")
     ap.add_argument("--confidence", choices=["blend", "learned"], default="blend")
     ap.add_argument("--model", default=str(SHIPPED))
+    ap.add_argument("--answered", type=float, default=0.95,
+                    help="the share of answerable dev-half questions the threshold must still answer")
     args = ap.parse_args()
     files = load(args.dumps)
     dev = {name: rows[0::2] for name, rows in files.items()}
@@ -91,7 +97,7 @@ def main() -> None:
         t = 1.0
         for rows in dev.values():
             confs = sorted(_conf(r, w) for r in rows)
-            t = min(t, math.floor(confs[int(0.05 * len(confs))] * 100) / 100)
+            t = min(t, math.floor(confs[int((1 - args.answered) * len(confs))] * 100) / 100)
         worst = max(rates(rows, w, t)[1] for rows in dev.values())
         print(f"w {w:.1f}: threshold {t:.2f}  dev false answers " +
               "  ".join(f"{k} {rates(v, w, t)[1]:.3f}" for k, v in dev.items()))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,9 @@ import numpy as np
 
 from rag.confidence import FEATURES, SHIPPED, ConfidenceModel, blend
 
-__all__ = ["fit", "main"]
+__all__ = ["fit", "holds", "main"]
+
+_STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
 
 TRAIN_FILES = [Path("../shared/train/cmrc2018_train.json"), Path("../shared/train/xquad_zh.json")]
 # Articles of many paragraphs (SQuAD's Wikipedia articles, about 34 paragraphs each), none of them read by the
@@ -40,8 +43,8 @@ SIBLING_FILE = Path("../shared/train/squad2_zh_answerable.json")
 SIBLING_QUESTIONS = 500
 
 
-def _contexts(files: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[str, int, str]]]:
-    """Every paragraph as (title, text), and the held-out questions as (id, paragraph, question)."""
+def _contexts(files: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[str, int, str, tuple[str, ...]]]]:
+    """Every paragraph as (title, text), and the held-out questions as (id, paragraph, question, answers)."""
     from rag.reader.train import TrainSettings, load_squad
 
     paragraphs: list[tuple[str, str]] = []
@@ -60,18 +63,19 @@ def _contexts(files: list[Path]) -> tuple[list[tuple[str, str]], list[tuple[str,
     for q in qas:
         if q.context_id in held and (q.question, q.context_id) not in seen:
             seen.add((q.question, q.context_id))
-            questions.append((q.qid, q.context_id, q.question))
+            questions.append((q.qid, q.context_id, q.question, tuple(q.answers)))
     return paragraphs, questions
 
 
-def _siblings(path: Path, first: int, n: int, seed: int = 13) -> tuple[list[tuple[str, str]], list[tuple[str, int, str]]]:
+def _siblings(path: Path, first: int, n: int, seed: int = 13) -> tuple[list[tuple[str, str]], list[tuple]]:
     """``path``'s paragraphs (numbered from ``first``) and ``n`` of its questions, one a paragraph at most."""
     paragraphs, by_paragraph = [], []
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for p in article["paragraphs"]:
             cid = first + len(paragraphs)
             paragraphs.append((article.get("title", ""), p["context"]))
-            qs = [(q["id"], cid, q["question"]) for q in p["qas"] if q.get("answers")]
+            qs = [(q["id"], cid, q["question"], tuple(a["text"] for a in q["answers"])) for q in p["qas"]
+                  if q.get("answers")]
             if qs:
                 by_paragraph.append(qs)
     rng = random.Random(seed)
@@ -111,15 +115,26 @@ def _evidence(work: Path, paragraphs, questions, say) -> list[dict]:
         index = rag.open_index(work / script / "idx")
         index = rag.open_index(work / script / "idx", config=index.config.replace(answer_threshold=0.0))
         t = time.perf_counter()
-        for qid, cid, question in questions:
+        for qid, cid, question, golds in questions:
             q = convert(question)
             for label, exclude in ((1, []), (0, [paths[cid]])):
                 a = index.ask(q, exclude=exclude)
                 if a.evidence:  # an answer from the article's metadata carries none
                     rows.append({"qid": qid, "context": cid, "script": script, "label": label,
+                                 "right": int(holds(a.text, [convert(g) for g in golds])),
                                  "evidence": list(a.evidence), "confidence": a.confidence})
         say(f"{script}: {2 * len(questions)} questions asked in {time.perf_counter() - t:.0f} s")
     return rows
+
+
+def holds(quote: str, golds) -> bool:
+    """Whether ``quote`` holds one of the gold answers (script, width, case, spaces and punctuation folded)."""
+    from rag.text import fold
+
+    def norm(text: str) -> str:
+        return _STRIP.sub("", fold(text))
+
+    return any(norm(g) and norm(g) in norm(quote) for g in golds)
 
 
 def false_at_95(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -130,14 +145,20 @@ def false_at_95(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 
 
 def fit(rows: list[dict], *, c: float = 0.01, folds: int = 5, seed: int = 13,
-        siblings_from: int | None = None) -> tuple[ConfidenceModel, dict]:
+        siblings_from: int | None = None, target: str = "label") -> tuple[ConfidenceModel, dict]:
     """The logistic regression on every row, and cross-validated figures (folds by context; with
-    ``siblings_from``, also for the questions of contexts numbered from it and for the others)."""
+    ``siblings_from``, also for the questions of contexts numbered from it and for the others).
+
+    ``target``: what the model learns to predict, ``"label"`` (the question was asked with its article)
+    or ``"right"`` (the quote holds a gold answer, wherever it came from: a sibling paragraph that says it
+    too is a right answer, an answer from the article that misses is not). The figures are always on
+    ``label``: answered and false answers as bench/answers.py counts them."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
     x = np.array([r["evidence"] for r in rows], dtype=np.float64)
     y = np.array([r["label"] for r in rows])
+    learn = np.array([r[target] for r in rows])
     groups = np.array([r["context"] for r in rows])
 
     def model_of(xs, ys) -> ConfidenceModel:
@@ -155,7 +176,7 @@ def fit(rows: list[dict], *, c: float = 0.01, folds: int = 5, seed: int = 13,
     fold = np.array([fold_of[g] for g in groups])
     held = np.zeros(len(rows))
     for k in range(folds):
-        m = model_of(x[fold != k], y[fold != k])
+        m = model_of(x[fold != k], learn[fold != k])
         held[fold == k] = [m(v) for v in x[fold == k]]
     blended = np.array([blend(v, 0.1) for v in x])
     figures = {}
@@ -172,7 +193,7 @@ def fit(rows: list[dict], *, c: float = 0.01, folds: int = 5, seed: int = 13,
                     th, false = false_at_95(s[pick], y[pick])
                     out[part] = {"threshold_at_95_answered": round(th, 3), "false_answers": round(false, 3)}
         figures[name] = out
-    return model_of(x, y), figures
+    return model_of(x, learn), figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -181,9 +202,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=SHIPPED)
     ap.add_argument("--work", type=Path, default=Path("/tmp/rag-confidence-fit"),
                     help="archives and the asked questions' evidence (kept: a second run only refits)")
-    ap.add_argument("--siblings", type=Path, default=SIBLING_FILE,
+    ap.add_argument("--siblings", default=str(SIBLING_FILE),
                     help="a file of many-paragraph articles whose questions the reader never trained on ('' for none)")
     ap.add_argument("--sibling-questions", type=int, default=SIBLING_QUESTIONS)
+    ap.add_argument("--target", choices=["label", "right"], default="label",
+                    help="learn whether the question was asked with its article (label) or whether the quote holds "
+                         "a gold answer (right)")
     ap.add_argument("--c", type=float, default=0.01,
                     help="inverse L2 strength of the regression (0.01: fewest dev-half false answers of 1, 0.1, 0.01)")
     args = ap.parse_args(argv)
@@ -193,17 +217,20 @@ def main(argv: list[str] | None = None) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     paragraphs, questions = _contexts(args.files)
     data, siblings_from = list(args.files), None
-    if str(args.siblings):
+    if args.siblings:
+        sibling_file = Path(args.siblings)
+        if not sibling_file.is_file():
+            ap.error(f"--siblings {sibling_file}: no such file (pass --siblings '' to fit without sibling paragraphs)")
         siblings_from = len(paragraphs)
-        more, asked = _siblings(args.siblings, len(paragraphs), args.sibling_questions)
-        paragraphs, questions, data = paragraphs + more, questions + asked, data + [args.siblings]
+        more, asked = _siblings(sibling_file, len(paragraphs), args.sibling_questions)
+        paragraphs, questions, data = paragraphs + more, questions + asked, data + [sibling_file]
     print(f"{len(paragraphs)} articles, {len(questions)} held-out questions", flush=True)
     cache = args.work / "evidence.json"
     rows = json.loads(cache.read_text()) if cache.exists() else []
-    if not rows or len(rows[0]["evidence"]) != len(FEATURES):
+    if not rows or len(rows[0]["evidence"]) != len(FEATURES) or "right" not in rows[0]:
         rows = _evidence(args.work, paragraphs, questions, lambda m: print(m, flush=True))
         cache.write_text(json.dumps(rows))
-    model, figures = fit(rows, c=args.c, siblings_from=siblings_from)
+    model, figures = fit(rows, c=args.c, siblings_from=siblings_from, target=args.target)
     for name, f in figures.items():
         print(f"{name}: AUC {f['auc']}  " + "  ".join(
             f"{s} false {f[s]['false_answers']} at {f[s]['threshold_at_95_answered']}"
@@ -213,8 +240,8 @@ def main(argv: list[str] | None = None) -> None:
         "attribution": "fitted on questions of CMRC 2018 train (ymcui/cmrc2018) and XQuAD zh "
                        "(google-deepmind/xquad), CC BY-SA 4.0"
                        + (", and of ChineseSquad (pluto-junzeng/ChineseSquad, SQuAD 2.0 dev machine-translated, "
-                          "CC BY-SA 4.0)" if str(args.siblings) else "") + ", and their OpenCC s2twp copies",
-        "questions": len(questions), "rows": len(rows), "c": args.c,
+                          "CC BY-SA 4.0)" if args.siblings else "") + ", and their OpenCC s2twp copies",
+        "questions": len(questions), "rows": len(rows), "c": args.c, "target": args.target,
         "figures": figures, "seconds": round(time.perf_counter() - started),
         "command": "python -m rag.confidence_fit " + " ".join(sys.argv[1:] if argv is None else argv),
     }

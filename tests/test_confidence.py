@@ -119,7 +119,7 @@ def test_fit_script_runs_on_a_small_squad_file_and_its_model_loads(tmp_path):
     squad = tmp_path / "small.json"
     squad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "confidence.json"
-    main([str(squad), "--out", str(out), "--work", str(tmp_path / "work")])
+    main([str(squad), "--siblings", "", "--out", str(out), "--work", str(tmp_path / "work")])
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert saved["record"]["questions"] == 2 and saved["record"]["rows"] == 8  # 2 held-out x 2 scripts x 2
     assert saved["record"]["data"][0]["sha256"]
