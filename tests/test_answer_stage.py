@@ -74,6 +74,7 @@ def test_a_taiwan_word_in_a_list_question_finds_both_forms():
     assert q.frame.kind == "count" and "自行车" in q.subject and q.date_filter.start == "2023-07-01"
     assert {"自行车", "自行車", "腳踏車"} <= set(variants("自行车"))
     assert read_question("上个月关于电动自行车的报道有几篇？", today="2023-08-20").subject == q.subject
+    assert "电动自行车" in q.mainland  # the words are joined into a phrase against what was meant
 
 
 def test_a_when_answer_without_a_date_gets_the_date_of_its_quote():

@@ -92,7 +92,7 @@ def subject_words(question: str, dates: DateRange | None = None, *, simplified: 
         s, e = dates.span
         q = q[:s] + " " + q[e:]
     if taiwan:
-        q = _converter("tw2sp").convert(q)
+        q = mainland_words(q)
     elif not simplified:
         q = simplified_aligned(q)
     q = _FRAME_WORDS.sub(" ", fold(q))
@@ -141,6 +141,11 @@ def _converter(name: str):
     import opencc
 
     return opencc.OpenCC(name)
+
+
+def mainland_words(text: str) -> str:
+    """Traditional text in simplified characters, Taiwan's words as the mainland's (OpenCC tw2sp)."""
+    return _converter("tw2sp").convert(text)
 
 
 def variants(word: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from rag.about import asked_field, topic_text
-from rag.answer.frame import Frame, frame_of, subject_words
+from rag.answer.frame import Frame, frame_of, mainland_words, subject_words
 from rag.answer.tuning import BORROWED_WEIGHT, ONE_CLAUSE_KINDS
 from rag.dates import NOWADAYS, read_dates
 from rag.records import DateRange
@@ -100,6 +100,12 @@ class Question:
         if self.traditional:  # its Taiwan words read as the mainland ones (腳踏車 -> 自行车)
             return tuple(subject_words(self.asked or self.text, self.dates, taiwan=True))
         return tuple(subject_words(self.asked_simplified or self.asked or self.text, self.dates, simplified=True))
+
+    @cached_property
+    def mainland(self) -> str:
+        """The question folded, its Taiwan words read as the mainland ones when it was typed in traditional
+        script (電動腳踏車 -> 电动自行车): the text the subject's words come from."""
+        return fold(mainland_words(self.asked or self.text)) if self.traditional else self.folded
 
     @cached_property
     def topic_terms(self) -> tuple[str, ...]:

@@ -100,7 +100,7 @@ def _phrases(question: Question, words: list[str], sets: list[set[int]], holding
     """Neighbouring words the question writes together (乡村 振兴) are one phrase when the archive writes
     them together in at least ``PHRASE_SHARE`` of the documents holding both: jieba's dictionary lacks
     乡村振兴, while 北京 暴雨 or 淄博 烧烤 stay two words when articles mostly write them apart."""
-    typed = question.folded
+    typed = question.mainland
     i = 0
     while i + 1 < len(words):
         joined = words[i] + words[i + 1]
