@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 import rag
+from rag.confidence_fit import holds
 from rag.span import question_kind
 from rag.text import fold, simplified_aligned
 
@@ -110,7 +111,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             a = index.ask(q)
             times.append((time.perf_counter() - t) * 1000)
             conf_ok.append(a.confidence)
-            contains.append(any(_norm(g) and _norm(g) in _norm(a.text) for g in golds))
+            contains.append(holds(a.text, golds))
             lengths.append(len(a.text))
             short = a.short.text if a.short else ""
             em.append(max(float(_norm(short) == _norm(g)) for g in golds))
@@ -122,7 +123,7 @@ def run_file(path: Path, limit: int | None, overrides: dict | None = None, keep:
             no = index.ask(q, exclude=[paths[cid]])
             conf_no.append(no.confidence)
             # the archive may still say it elsewhere (another paragraph of the same article): told apart below
-            still.append(any(_norm(g) and _norm(g) in _norm(no.text) for g in golds))
+            still.append(holds(no.text, golds))
             rows.append({"question": q, "kind": question_kind(q) or "other", "by": by, "short": short,
                          "answer": a.text, "golds": golds, "em": em[-1], "f1": f1[-1], "contains": contains[-1],
                          "confidence": conf_ok[-1], "confidence_unanswerable": conf_no[-1],
