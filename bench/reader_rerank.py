@@ -44,10 +44,13 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=5)
     ap.add_argument("--weights", default="0.1,0.2,0.4,0.8,1.6")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--reader-weights", default="", help="another trained reader's folder (default: the shipped one)")
     args = ap.parse_args()
     questions = write_archive(args.keep / "files", limit_news=0)
     questions = questions[: args.limit] if args.limit else questions
     index = rag.open_index(args.keep / "idx")
+    if args.reader_weights:
+        index = rag.open_index(args.keep / "idx", config=index.config.replace(reader_weights=args.reader_weights))
     r, reader = index._retriever, index._reader
     weights = [0.0] + [float(w) for w in args.weights.split(",")]
     hits = {w: [[], []] for w in weights}
@@ -67,7 +70,7 @@ def main() -> None:
                    for i, m in enumerate(margin)]
             order = sorted(range(len(scored)), key=lambda i: -key[i])
             hits[w][n % 2].append(story_at_1(index, scored, order, gold))
-    out = {"questions": len(questions), "depth": args.depth,
+    out = {"questions": len(questions), "depth": args.depth, "reader_weights": args.reader_weights or "shipped",
            "reader_ms_p50": statistics.median(times), "reader_ms_p95": sorted(times)[int(0.95 * len(times))],
            "R@1": {("served" if w == 0 else f"w={w}"): {"even": sum(h[0]) / len(h[0]), "odd": sum(h[1]) / len(h[1])}
                    for w, h in hits.items()}}

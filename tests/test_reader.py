@@ -210,3 +210,28 @@ def test_shrink_keeps_an_update_whose_rank_is_already_low_and_drops_the_smallest
     assert 0 < summary["energy_kept_min"] < 1
     with pytest.raises(ValueError, match="between 1 and"):
         shrink_adapter(tmp_path / "src", tmp_path / "dst3", 8)
+
+
+def test_make_examples_sibling_negatives_come_from_the_same_article_without_the_answer():
+    """A question whose article has other paragraphs gets a "no answer" window from them: the one
+    sharing most of its words, never one holding the answer, never from another article."""
+    import random
+
+    from rag.reader.train import QA, TrainSettings, make_examples
+
+    article = ["甲县于2019年建成新图书馆，馆藏十二万册。",
+               "甲县新图书馆位于城东，由市设计院设计。",
+               "甲县的体育馆可容纳三千人，每年举办运动会。"]
+    other = "乙县新图书馆于2020年建成，位于城西。"
+    qas = [QA("q0", 0, article[0], "甲县新图书馆在哪一年建成？", ("2019年",), article[0].index("2019年"), 0),
+           QA("q1", 1, article[1], "甲县新图书馆位于哪里？", ("城东",), article[1].index("城东"), 0),
+           QA("q2", 2, article[2], "甲县体育馆能容纳多少人？", ("三千人",), article[2].index("三千人"), 0),
+           QA("q3", 3, other, "乙县新图书馆在哪一年建成？", ("2020年",), other.index("2020年"), 1)]
+    settings = TrainSettings(negatives_sibling=1.0, negatives_best_window=0.0, negatives_same_context=0.0,
+                             negatives_retrieved=0.0, traditional_share=0.0, window_chars=40)
+    negatives = {x.question: x.passage for x in make_examples(qas, settings, random.Random(1)) if x.start < 0}
+    assert negatives["甲县新图书馆在哪一年建成？"] == article[1]  # the sibling about the same library
+    assert negatives["甲县新图书馆位于哪里？"] == article[0]
+    assert "乙县新图书馆在哪一年建成？" not in negatives  # its article has one paragraph
+    for q in qas:
+        assert q.answers[0] not in negatives.get(q.question, "")

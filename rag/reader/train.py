@@ -45,6 +45,7 @@ class QA:
     question: str
     answers: tuple[str, ...]
     start: int  # of answers[0] in context; -1 when unanswerable
+    article_id: int = -1  # the paragraphs of one article share it (their siblings); -1: unknown
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class TrainSettings:
     # per question: chance of adding the best-scoring BM25 *window* of any other context (the
     # hardest kind: what an archive without the answer puts in front of the reader)
     negatives_best_window: float = 0.0
+    # per question whose article has other paragraphs: chance of adding the best BM25 window of
+    # those siblings (the same topic, names and dates, but not the answer): what an archive holding
+    # the rest of the article puts in front of the reader when the paragraph asked about is missing
+    negatives_sibling: float = 0.0
     init: str = ""  # a trained reader folder to continue from (a second stage), "" for a fresh start
     bf16: bool = False  # forward and backward matrix products in bfloat16 where the CPU has them (~1.2x here)
     holdout_contexts: int = 100
@@ -76,13 +81,14 @@ class TrainSettings:
     reader: ReaderSettings = field(default_factory=ReaderSettings)
 
 
-def load_squad(path: Path, *, first_context_id: int = 0) -> list[QA]:
+def load_squad(path: Path, *, first_context_id: int = 0, first_article_id: int = 0) -> list[QA]:
     """Questions of a SQuAD-format file. An answer whose ``answer_start`` misses its text is
-    looked up near the given offset (21 such answers in CMRC 2018 train), else dropped."""
+    looked up near the given offset (21 such answers in CMRC 2018 train), else dropped.
+    Paragraphs of one article share an ``article_id``."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
     out: list[QA] = []
     cid = first_context_id
-    for article in data:
+    for aid, article in enumerate(data, start=first_article_id):
         for par in article["paragraphs"]:
             ctx = par["context"]
             for qa in par["qas"]:
@@ -102,7 +108,7 @@ def load_squad(path: Path, *, first_context_id: int = 0) -> list[QA]:
                     else:
                         texts.append(t)
                 if start >= 0:
-                    out.append(QA(str(qa["id"]), cid, ctx, qa["question"].strip(), tuple(texts), start))
+                    out.append(QA(str(qa["id"]), cid, ctx, qa["question"].strip(), tuple(texts), start, aid))
             cid += 1
     return out
 
@@ -113,7 +119,7 @@ def _to_traditional(qa: QA, converter) -> QA:
     pieces = [converter.convert(x) for x in (before, a, after)]
     ctx = "".join(pieces)
     return QA(qa.qid + "-t", qa.context_id, ctx, converter.convert(qa.question),
-              (pieces[1],) + tuple(converter.convert(x) for x in qa.answers[1:]), len(pieces[0]))
+              (pieces[1],) + tuple(converter.convert(x) for x in qa.answers[1:]), len(pieces[0]), qa.article_id)
 
 
 @dataclass(frozen=True)
@@ -149,12 +155,21 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
     retriever.index([terms(contexts[i]) for i in ids], show_progress=False)
     vocab_ok = set().union(*[set(terms(contexts[i])) for i in ids])
     windows, window_index = [], None
+    siblings: dict[int, list[int]] = {}  # context id -> the other paragraphs of its article
+    if settings.negatives_sibling > 0:
+        by_article: dict[int, set[int]] = {}
+        for q in qas:
+            if q.article_id >= 0:
+                by_article.setdefault(q.article_id, set()).add(q.context_id)
+        siblings = {c: sorted(cs - {c}) for cs in by_article.values() for c in cs if len(cs) > 1}
+    sibling_windows = _SiblingWindows(contexts, siblings, size, step)
     if settings.negatives_best_window > 0:
         windows = [(i, s, e) for i in ids for s, e in _windows_of(contexts[i], size, step)]
         window_index = bm25s.BM25()
         window_index.index([terms(contexts[i][s:e]) for i, s, e in windows], show_progress=False)
     out: list[Example] = []
     for qa in qas:
+        simplified = qa
         if rng.random() < settings.traditional_share:
             qa = _to_traditional(qa, t2)
         a0, a1 = qa.start, qa.start + len(qa.answers[0])
@@ -193,12 +208,47 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
                     if other != qa.context_id and not any(t in text for t in qa.answers):
                         out.append(Example(qa.question, text, -1, -1))
                         break
+        if qa.context_id in siblings and rng.random() < settings.negatives_sibling:
+            window = sibling_windows.best(simplified)  # found in the script the contexts are in
+            if window:
+                out.append(Example(qa.question, window if qa is simplified else t2.convert(window), -1, -1))
     if settings.reader_view:  # same length, so the answers' offsets stay exact
         from rag.text import simplified_aligned
 
         out = [Example(simplified_aligned(x.question), simplified_aligned(x.passage), x.start, x.end) for x in out]
     rng.shuffle(out)
     return out
+
+
+class _SiblingWindows:
+    """The windows of an article's other paragraphs, BM25-indexed once a paragraph."""
+
+    def __init__(self, contexts: dict[int, str], siblings: dict[int, list[int]], size: int, step: int):
+        self.contexts, self.siblings, self.size, self.step = contexts, siblings, size, step
+        self._made: dict[int, tuple[list[str], object, set[str]]] = {}
+
+    def best(self, qa: QA) -> str:
+        """The window sharing most of the question's words among those holding none of its
+        answers; "" when no window shares a word."""
+        import bm25s
+
+        from rag.text import terms
+
+        if qa.context_id not in self._made:
+            wins = [ctx[s:e] for c in self.siblings[qa.context_id]
+                    for ctx in (self.contexts[c],) for s, e in _windows_of(ctx, self.size, self.step)]
+            index = bm25s.BM25()
+            index.index([terms(w) for w in wins], show_progress=False)
+            self._made[qa.context_id] = (wins, index, set().union(*[set(terms(w)) for w in wins]))
+        wins, index, vocab = self._made[qa.context_id]
+        q_terms = [t for t in terms(qa.question) if t in vocab]
+        if not q_terms:
+            return ""
+        found, scores = index.retrieve([q_terms], k=min(8, len(wins)), show_progress=False)
+        for j, score in zip(found[0], scores[0]):
+            if score > 0 and not any(t in wins[int(j)] for t in qa.answers):
+                return wins[int(j)]
+        return ""
 
 
 def _batch(reader: SpanReader, examples: list[Example]):
@@ -330,7 +380,8 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     rng = random.Random(settings.seed)
     qas: list[QA] = []
     for f in files:
-        qas.extend(load_squad(f, first_context_id=max((q.context_id for q in qas), default=-1) + 1))
+        qas.extend(load_squad(f, first_context_id=max((q.context_id for q in qas), default=-1) + 1,
+                              first_article_id=max((q.article_id for q in qas), default=-1) + 1))
     ctx_ids = sorted({q.context_id for q in qas})
     held = set(random.Random(settings.holdout_seed).sample(ctx_ids, min(settings.holdout_contexts, len(ctx_ids) // 5)))
     dev = [q for q in qas if q.context_id in held]
@@ -446,6 +497,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="train on traditional copies as they are, not as the reader sees them (simplified one for one)")
     ap.add_argument("--negatives-best-window", type=float, default=TrainSettings.negatives_best_window,
                     help="per question, chance of a 'no answer' example from the best BM25 window of another context")
+    ap.add_argument("--negatives-sibling", type=float, default=TrainSettings.negatives_sibling,
+                    help="per question, chance of a 'no answer' example from the best BM25 window of the other "
+                         "paragraphs of its article (files with several paragraphs an article: squad2_zh, xquad_zh)")
     args = ap.parse_args(argv)
     import torch
 
@@ -454,7 +508,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = TrainSettings(epochs=args.epochs, max_examples=args.max_examples, holdout_contexts=args.holdout,
                              save_every=args.save_every, init=args.init, lr=args.lr, seed=args.seed, bf16=args.bf16,
-                             negatives_best_window=args.negatives_best_window, reader_view=not args.no_reader_view)
+                             negatives_best_window=args.negatives_best_window,
+                             negatives_sibling=args.negatives_sibling, reader_view=not args.no_reader_view)
     if args.rank:
         from dataclasses import replace
 
