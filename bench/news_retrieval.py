@@ -64,13 +64,28 @@ def write_archive(folder: Path, dev: Path = DEV, news: Path = NEWS, limit_news: 
 
 
 def own_questions(path: Path, folder: Path):
-    """Questions written for ``../shared/news/`` (one JSON object a line: question, id of the gold item)."""
+    """Questions written for ``../shared/news/`` (one JSON object a line: question, id of the gold item,
+    and ``reposts``: ids of items carrying the same story, equally right)."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            out.append((row["question"], str((folder / "news" / f"{row['id']}.txt").absolute())))
+            ids = [row["id"], *row.get("reposts", [])]
+            out.append((row["question"], tuple(str((folder / "news" / f"{i}.txt").absolute()) for i in ids)))
     return out
+
+
+def ask_ranks(index, qs) -> dict:
+    """R@k of the articles ``Index.ask`` puts before the reader: the one its answer quotes, then its
+    related passages' articles (the order a user of the chat page sees), with ask latency."""
+    ranks, times = [], []
+    for q, gold in qs:
+        t = time.perf_counter()
+        answer = index.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+        paths = [c.path for c in answer.citations] + [h.path for h in answer.related]
+        ranks.append(rank_of(list(dict.fromkeys(paths)), gold))
+    return {**recall_metrics(ranks), "p50_ms": statistics.median(times), "p95_ms": percentile(times, 95)}
 
 
 def main() -> None:
@@ -82,6 +97,8 @@ def main() -> None:
     ap.add_argument("--questions", type=Path, help="also ask these questions of one's own (JSON lines)")
     ap.add_argument("--config", help="JSON of query-time Config settings")
     ap.add_argument("--from-index", type=Path, help="copy this index of the news items and add the contexts to it")
+    ap.add_argument("--ask", action="store_true",
+                    help="also ask each question with Index.ask: is the article its answer quotes first the gold one")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     questions = write_archive(args.keep / "files", limit_news=0 if args.from_index else args.limit_news)
@@ -120,6 +137,8 @@ def main() -> None:
             results[f"{name}: {label}"] = recall_metrics(ranks[w])
         results[f"{name}: Index.search (served)"] = {**recall_metrics(final), "p50_ms": statistics.median(times),
                                                      "p95_ms": percentile(times, 95)}
+        if args.ask:
+            results[f"{name}: Index.ask, article quoted first"] = ask_ranks(index, qs)
     if args.json:
         print(json.dumps({"documents": len(index), "build_s": build_s, "results": results}, indent=1,
                          ensure_ascii=False))

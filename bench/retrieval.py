@@ -76,8 +76,10 @@ def recall_metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def rank_of(paths: list[str], gold: str) -> int | None:
-    return paths.index(gold) + 1 if gold in paths else None
+def rank_of(paths: list[str], gold: str | tuple[str, ...]) -> int | None:
+    """1-based rank of the gold path (or of the first of several equally right ones: reposts)."""
+    golds = {gold} if isinstance(gold, str) else set(gold)
+    return next((i + 1 for i, p in enumerate(paths) if p in golds), None)
 
 
 def percentile(values: list[float], p: float) -> float:
