@@ -235,3 +235,18 @@ def test_make_examples_sibling_negatives_come_from_the_same_article_without_the_
     assert "乙县新图书馆在哪一年建成？" not in negatives  # its article has one paragraph
     for q in qas:
         assert q.answers[0] not in negatives.get(q.question, "")
+
+
+def test_a_negatives_only_file_lends_sibling_windows_and_no_answer_spans():
+    import random
+
+    from rag.reader.train import QA, TrainSettings, make_examples
+
+    article = ["甲县于2019年建成新图书馆，馆藏十二万册。", "甲县新图书馆位于城东，由市设计院设计。"]
+    qas = [QA("q0", 0, article[0], "甲县新图书馆在哪一年建成？", ("2019年",), article[0].index("2019年"), 0, True),
+           QA("q1", 1, article[1], "甲县新图书馆位于哪里？", ("城东",), article[1].index("城东"), 0, True)]
+    settings = TrainSettings(negatives_sibling=1.0, negatives_best_window=1.0, negatives_same_context=1.0,
+                             negatives_retrieved=1.0, traditional_share=0.0, window_chars=40)
+    examples = make_examples(qas, settings, random.Random(1))
+    assert sorted((x.question, x.passage, x.start) for x in examples) == [
+        ("甲县新图书馆位于哪里？", article[0], -1), ("甲县新图书馆在哪一年建成？", article[1], -1)]

@@ -46,6 +46,7 @@ class QA:
     answers: tuple[str, ...]
     start: int  # of answers[0] in context; -1 when unanswerable
     article_id: int = -1  # the paragraphs of one article share it (their siblings); -1: unknown
+    negatives_only: bool = False  # its file lends only "no answer" windows from sibling paragraphs
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class TrainSettings:
     reader: ReaderSettings = field(default_factory=ReaderSettings)
 
 
-def load_squad(path: Path, *, first_context_id: int = 0, first_article_id: int = 0) -> list[QA]:
+def load_squad(path: Path, *, first_context_id: int = 0, first_article_id: int = 0,
+               negatives_only: bool = False) -> list[QA]:
     """Questions of a SQuAD-format file. An answer whose ``answer_start`` misses its text is
     looked up near the given offset (21 such answers in CMRC 2018 train), else dropped.
     Paragraphs of one article share an ``article_id``."""
@@ -108,7 +110,8 @@ def load_squad(path: Path, *, first_context_id: int = 0, first_article_id: int =
                     else:
                         texts.append(t)
                 if start >= 0:
-                    out.append(QA(str(qa["id"]), cid, ctx, qa["question"].strip(), tuple(texts), start, aid))
+                    out.append(QA(str(qa["id"]), cid, ctx, qa["question"].strip(), tuple(texts), start, aid,
+                                  negatives_only))
             cid += 1
     return out
 
@@ -119,7 +122,8 @@ def _to_traditional(qa: QA, converter) -> QA:
     pieces = [converter.convert(x) for x in (before, a, after)]
     ctx = "".join(pieces)
     return QA(qa.qid + "-t", qa.context_id, ctx, converter.convert(qa.question),
-              (pieces[1],) + tuple(converter.convert(x) for x in qa.answers[1:]), len(pieces[0]), qa.article_id)
+              (pieces[1],) + tuple(converter.convert(x) for x in qa.answers[1:]), len(pieces[0]), qa.article_id,
+              qa.negatives_only)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,11 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
         simplified = qa
         if rng.random() < settings.traditional_share:
             qa = _to_traditional(qa, t2)
+        if qa.negatives_only:
+            window = sibling_windows.best(simplified) if qa.context_id in siblings else ""
+            if window:
+                out.append(Example(qa.question, window if qa is simplified else t2.convert(window), -1, -1))
+            continue
         a0, a1 = qa.start, qa.start + len(qa.answers[0])
         wins = _windows_of(qa.context, size, step)
         holding = [(s, e) for s, e in wins if s <= a0 and a1 <= e]
@@ -370,7 +379,7 @@ def attribution(files: list[Path]) -> str:
 
 
 def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool = False,
-          say=print) -> dict:
+          say=print, negative_files: tuple[Path, ...] = ()) -> dict:
     """Prepare the data, train, evaluate on the held-out contexts, save weights and a record."""
     import torch
 
@@ -379,10 +388,11 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
     qas: list[QA] = []
-    for f in files:
+    for f in [*files, *negative_files]:
         qas.extend(load_squad(f, first_context_id=max((q.context_id for q in qas), default=-1) + 1,
-                              first_article_id=max((q.article_id for q in qas), default=-1) + 1))
-    ctx_ids = sorted({q.context_id for q in qas})
+                              first_article_id=max((q.article_id for q in qas), default=-1) + 1,
+                              negatives_only=f in negative_files))
+    ctx_ids = sorted({q.context_id for q in qas if not q.negatives_only})  # held out as without them
     held = set(random.Random(settings.holdout_seed).sample(ctx_ids, min(settings.holdout_contexts, len(ctx_ids) // 5)))
     dev = [q for q in qas if q.context_id in held]
     train_qas = [q for q in qas if q.context_id not in held]
@@ -460,8 +470,9 @@ def train(files: list[Path], out: Path, settings: TrainSettings, *, resume: bool
     say(f"held-out ({len(dev)} questions, gold context given): EM {figures['em']:.3f} F1 {figures['f1']:.3f}")
     record = {
         "command": " ".join(sys.argv),
-        "data": [{"file": Path(f).name, "sha256": file_sha256(f)} for f in files],
-        "attribution": attribution(files),
+        "data": [{"file": Path(f).name, "sha256": file_sha256(f), **({"use": "sibling 'no answer' windows only"}
+                  if f in negative_files else {})} for f in [*files, *negative_files]],
+        "attribution": attribution([*files, *negative_files]),
         "settings": asdict(settings),
         "examples": len(examples),
         "steps": step,
@@ -500,6 +511,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--negatives-sibling", type=float, default=TrainSettings.negatives_sibling,
                     help="per question, chance of a 'no answer' example from the best BM25 window of the other "
                          "paragraphs of its article (files with several paragraphs an article: squad2_zh, xquad_zh)")
+    ap.add_argument("--negatives-only", type=Path, action="append", default=[],
+                    help="a SQuAD-format file whose questions lend only 'no answer' windows from their articles' "
+                         "other paragraphs (no answer spans); repeatable; needs --negatives-sibling")
     args = ap.parse_args(argv)
     import torch
 
@@ -514,10 +528,11 @@ def main(argv: list[str] | None = None) -> None:
         from dataclasses import replace
 
         settings = replace(settings, reader=replace(settings.reader, lora_r=args.rank, lora_alpha=2 * args.rank))
-    for f in args.files:
+    for f in [*args.files, *args.negatives_only]:
         if not f.exists():
             sys.exit(f"error: training file {f} not found; pass the SQuAD-format files to train on")
-    train(args.files, args.out, settings, resume=args.resume, say=lambda m: print(m, flush=True))
+    train(args.files, args.out, settings, resume=args.resume, say=lambda m: print(m, flush=True),
+          negative_files=tuple(args.negatives_only))
 
 
 if __name__ == "__main__":
