@@ -167,6 +167,12 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
                 by_article.setdefault(q.article_id, set()).add(q.context_id)
         siblings = {c: sorted(cs - {c}) for cs in by_article.values() for c in cs if len(cs) > 1}
     sibling_windows = _SiblingWindows(contexts, siblings, size, step)
+
+    def sibling_negative(qa: QA, simplified: QA) -> list[Example]:
+        """A "no answer" example from the article's other paragraphs, found in the script the contexts
+        are in and written in the question's."""
+        window = sibling_windows.best(simplified) if qa.context_id in siblings else ""
+        return [Example(qa.question, window if qa is simplified else t2.convert(window), -1, -1)] if window else []
     if settings.negatives_best_window > 0:
         windows = [(i, s, e) for i in ids for s, e in _windows_of(contexts[i], size, step)]
         window_index = bm25s.BM25()
@@ -177,9 +183,7 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
         if rng.random() < settings.traditional_share:
             qa = _to_traditional(qa, t2)
         if qa.negatives_only:
-            window = sibling_windows.best(simplified) if qa.context_id in siblings else ""
-            if window:
-                out.append(Example(qa.question, window if qa is simplified else t2.convert(window), -1, -1))
+            out.extend(sibling_negative(qa, simplified))
             continue
         a0, a1 = qa.start, qa.start + len(qa.answers[0])
         wins = _windows_of(qa.context, size, step)
@@ -217,10 +221,8 @@ def make_examples(qas: list[QA], settings: TrainSettings, rng: random.Random) ->
                     if other != qa.context_id and not any(t in text for t in qa.answers):
                         out.append(Example(qa.question, text, -1, -1))
                         break
-        if qa.context_id in siblings and rng.random() < settings.negatives_sibling:
-            window = sibling_windows.best(simplified)  # found in the script the contexts are in
-            if window:
-                out.append(Example(qa.question, window if qa is simplified else t2.convert(window), -1, -1))
+        if qa.context_id in siblings and rng.random() < settings.negatives_sibling:  # the draw as recorded runs made it
+            out.extend(sibling_negative(qa, simplified))
     if settings.reader_view:  # same length, so the answers' offsets stay exact
         from rag.text import simplified_aligned
 
@@ -513,7 +515,7 @@ def main(argv: list[str] | None = None) -> None:
                          "paragraphs of its article (files with several paragraphs an article: squad2_zh, xquad_zh)")
     ap.add_argument("--negatives-only", type=Path, action="append", default=[],
                     help="a SQuAD-format file whose questions lend only 'no answer' windows from their articles' "
-                         "other paragraphs (no answer spans); repeatable; needs --negatives-sibling")
+                         "other paragraphs (no answer spans), one a question whatever --negatives-sibling says; repeatable")
     args = ap.parse_args(argv)
     import torch
 
