@@ -248,9 +248,10 @@ class _SiblingWindows:
         if qa.context_id not in self._made:
             wins = [ctx[s:e] for c in self.siblings[qa.context_id]
                     for ctx in (self.contexts[c],) for s, e in _windows_of(ctx, self.size, self.step)]
+            tokens = [terms(w) for w in wins]  # tokenised once, for the index and its vocabulary
             index = bm25s.BM25()
-            index.index([terms(w) for w in wins], show_progress=False)
-            self._made[qa.context_id] = (wins, index, set().union(*[set(terms(w)) for w in wins]))
+            index.index(tokens, show_progress=False)
+            self._made[qa.context_id] = (wins, index, set().union(*map(set, tokens)))
         wins, index, vocab = self._made[qa.context_id]
         q_terms = [t for t in terms(qa.question) if t in vocab]
         if not q_terms:
